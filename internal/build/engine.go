@@ -1,0 +1,661 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/codeyard/codeyard/internal/buildspec"
+)
+
+// Variable types of project and StartBuild environment variables.
+const (
+	VarPlaintext      = "PLAINTEXT"
+	VarParameterStore = "PARAMETER_STORE"
+	VarSecretsManager = "SECRETS_MANAGER"
+)
+
+// Variable is a project or StartBuild environment variable. For the
+// PARAMETER_STORE and SECRETS_MANAGER types, Value names the parameter or
+// the secret reference.
+type Variable struct {
+	Name  string
+	Value string
+	Type  string // empty means PLAINTEXT
+}
+
+// Source fetches a build's primary source into its workspace.
+type Source interface {
+	// Fetch places the source in dir, which exists and is empty unless the
+	// source is used in place.
+	Fetch(ctx context.Context, dir string) (SourceInfo, error)
+}
+
+// SourceInfo describes a fetched source.
+type SourceInfo struct {
+	// Location is the repository URL or object location
+	// (CODEBUILD_SOURCE_REPO_URL).
+	Location string
+	// Version is the requested version (CODEBUILD_SOURCE_VERSION).
+	Version string
+	// ResolvedVersion is the commit the source is at
+	// (CODEBUILD_RESOLVED_SOURCE_VERSION), empty when there is none.
+	ResolvedVersion string
+}
+
+// ContextError is an error that names the phase context a failure should
+// carry. Sources and executors return one for failures that are the user's
+// to fix (the phase then ends FAILED); any other error faults the phase.
+type ContextError struct {
+	StatusCode string
+	Message    string
+}
+
+func (e *ContextError) Error() string { return e.StatusCode + ": " + e.Message }
+
+// Request is everything the Engine needs to run one build.
+type Request struct {
+	// UUID is the build's own id; the build id is Project:UUID.
+	UUID      string
+	Project   string
+	Number    int64
+	Region    string
+	Account   string
+	Initiator string
+	Image     string
+
+	Source Source
+	// Workspace is the host directory that becomes CODEBUILD_SRC_DIR.
+	Workspace string
+	// SrcDir is CODEBUILD_SRC_DIR as the commands see it; empty means
+	// Workspace.
+	SrcDir string
+	// Buildspec is the buildspec to use: empty for buildspec.yml in the
+	// source, a path relative to the source (or absolute), or an inline
+	// buildspec (any value with a line break).
+	Buildspec string
+	// BaseEnv is the environment the build image provides, KEY=VALUE.
+	BaseEnv []string
+	// Variables are the project's environment variables followed by the
+	// StartBuild overrides; when a name repeats, the last one wins.
+	Variables []Variable
+	// Timeout ends the build TIMED_OUT; zero means no timeout.
+	Timeout time.Duration
+}
+
+// Engine runs builds on an Executor.
+type Engine struct {
+	exec    Executor
+	secrets Secrets
+	now     func() time.Time
+}
+
+// NewEngine returns an Engine that runs builds on x and resolves
+// parameter-store and secrets-manager values from s (nil: none exist).
+func NewEngine(x Executor, s Secrets) *Engine {
+	if s == nil {
+		s = noSecrets{}
+	}
+	return &Engine{exec: x, secrets: s, now: time.Now}
+}
+
+// run is the state of one build while the Engine runs it.
+type run struct {
+	e     *Engine
+	req   *Request
+	b     *Build
+	log   *logWriter
+	red   *Redactor
+	plan  *Plan
+	spec  *buildspec.Spec
+	ctx   context.Context
+	masks []string
+	// succeedingSent is the CODEBUILD_BUILD_SUCCEEDING value the shell has.
+	succeedingSent bool
+	failed         bool // a phase has failed
+}
+
+// Run runs the build req describes, writing its log to out, and returns the
+// finished build. Cancelling ctx stops the build (STOPPED); a cause of
+// ErrTimedOut ends it TIMED_OUT instead.
+func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
+	now := e.now()
+	b := &Build{
+		ID:        req.Project + ":" + req.UUID,
+		Project:   req.Project,
+		Number:    req.Number,
+		Initiator: req.Initiator,
+		Image:     req.Image,
+		Status:    StatusInProgress,
+		Start:     now,
+		SrcDir:    cmpOr(req.SrcDir, req.Workspace),
+		LogStream: req.UUID,
+		Timeout:   req.Timeout,
+	}
+	b.ARN = fmt.Sprintf("arn:aws:codebuild:%s:%s:build/%s", req.Region, req.Account, b.ID)
+	if req.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, req.Timeout, ErrTimedOut)
+		defer cancel()
+	}
+	red := NewRedactor(out, nil)
+	r := &run{e: e, req: req, b: b, red: red, ctx: ctx, succeedingSent: true}
+	r.log = &logWriter{r: red, now: e.now}
+	r.plan = &Plan{BuildID: b.ID, Image: req.Image, Workspace: req.Workspace, SrcDir: b.SrcDir}
+
+	r.instant(PhaseSubmitted)
+	if r.provision() {
+		defer r.destroy()
+		if r.downloadSource() {
+			upload := r.userPhases()
+			r.captureExported()
+			if upload {
+				r.uploadArtifacts()
+			}
+		}
+	}
+	r.finish()
+	return b
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// begin starts phase t and returns its index in b.Phases.
+func (r *run) begin(t PhaseType) int {
+	r.b.Phases = append(r.b.Phases, Phase{Type: t, Status: StatusInProgress, Start: r.e.now()})
+	r.b.CurrentPhase = t
+	return len(r.b.Phases) - 1
+}
+
+// end ends phase i. logged phases write CodeBuild's two closing lines.
+func (r *run) end(i int, st Status, c Context, logged bool) {
+	p := &r.b.Phases[i]
+	p.Status = st
+	p.End = r.e.now()
+	p.Contexts = []Context{c}
+	if logged {
+		r.log.printf("Phase complete: %s State: %s", p.Type, st)
+		r.log.printf("Phase context status code: %s Message: %s", c.StatusCode, c.Message)
+	}
+	switch st {
+	case StatusSucceeded:
+	case StatusFailed:
+		r.failed = true
+		if r.b.Status == StatusInProgress {
+			r.b.Status = StatusFailed
+		}
+	default:
+		r.failed = true
+		r.b.Status = st
+	}
+}
+
+func (r *run) instant(t PhaseType) {
+	i := r.begin(t)
+	r.end(i, StatusSucceeded, Context{}, false)
+}
+
+// interruption reports whether the build's context is done, and how the
+// current phase must end because of it.
+func (r *run) interruption() (Status, Context, bool) {
+	if r.ctx.Err() == nil {
+		return "", Context{}, false
+	}
+	if errors.Is(context.Cause(r.ctx), ErrTimedOut) {
+		return StatusTimedOut, Context{StatusCode: CodeTimedOut, Message: "Build has timed out. "}, true
+	}
+	return StatusStopped, Context{StatusCode: CodeStopped, Message: "Build was stopped. "}, true
+}
+
+// failure turns an error from a source or executor into how a phase ends.
+func (r *run) failure(err error) (Status, Context) {
+	if st, c, ok := r.interruption(); ok {
+		return st, c
+	}
+	var ce *ContextError
+	if errors.As(err, &ce) {
+		return StatusFailed, Context{StatusCode: ce.StatusCode, Message: ce.Message}
+	}
+	return StatusFault, Context{StatusCode: CodeInternalError, Message: err.Error()}
+}
+
+func (r *run) provision() bool {
+	i := r.begin(PhaseProvisioning)
+	if err := r.e.exec.Setup(r.ctx, r.plan); err != nil {
+		st, c := r.failure(err)
+		r.end(i, st, c, false)
+		r.log.printf("Phase complete: PROVISIONING State: %s", st)
+		r.log.printf("Phase context status code: %s Message: %s", c.StatusCode, c.Message)
+		// Destroy what a half-done Setup left.
+		r.destroy()
+		return false
+	}
+	r.end(i, StatusSucceeded, Context{}, false)
+	return true
+}
+
+func (r *run) destroy() {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 30*time.Second)
+	defer cancel()
+	r.e.exec.Destroy(ctx, r.plan)
+}
+
+func (r *run) downloadSource() bool {
+	i := r.begin(PhaseDownloadSource)
+	r.log.printf("Waiting for DOWNLOAD_SOURCE")
+	r.log.printf("Phase is DOWNLOAD_SOURCE")
+	info, err := r.fetchSource()
+	if err != nil {
+		st, c := r.failure(err)
+		r.end(i, st, c, true)
+		return false
+	}
+	r.b.SourceVersion = info.Version
+	r.b.ResolvedSourceVersion = info.ResolvedVersion
+	r.log.printf("CODEBUILD_SRC_DIR=%s", r.b.SrcDir)
+
+	spec, c, ok := r.loadBuildspec()
+	if !ok {
+		r.end(i, StatusFailed, c, true)
+		return false
+	}
+	r.spec = spec
+
+	r.log.printf("Processing environment variables")
+	env, c, ok := r.environment(info)
+	if !ok {
+		if st, ic, stopped := r.interruption(); stopped {
+			r.end(i, st, ic, true)
+		} else {
+			r.end(i, StatusFailed, c, true)
+		}
+		return false
+	}
+	if err := Compile(spec, r.plan, env); err != nil {
+		r.end(i, StatusFailed, Context{StatusCode: CodeYAMLFileError, Message: err.Error()}, true)
+		return false
+	}
+	if v, ok := r.e.exec.(interface{ Check(*Plan) error }); ok {
+		if err := v.Check(r.plan); err != nil {
+			st, c := r.failure(err)
+			r.end(i, st, c, true)
+			return false
+		}
+	}
+	r.logRuntimeVersions()
+	r.log.printf("Moving to directory %s", r.b.SrcDir)
+	n := 0
+	for _, p := range spec.Phases {
+		if len(p.Commands) > 0 || len(p.Finally) > 0 {
+			n++
+		}
+	}
+	r.log.printf("Phases found in YAML: %d", n)
+	for _, p := range r.plan.Phases {
+		if len(p.Commands) > 0 || len(p.Finally) > 0 {
+			r.log.printf(" %s: %d commands", p.Type, len(p.Commands)+len(p.Finally))
+		}
+	}
+	r.end(i, StatusSucceeded, Context{}, true)
+	return true
+}
+
+func (r *run) fetchSource() (SourceInfo, error) {
+	if r.req.Source == nil {
+		return SourceInfo{}, nil
+	}
+	return r.req.Source.Fetch(r.ctx, r.req.Workspace)
+}
+
+// loadBuildspec reads and parses the buildspec, logging its warnings.
+func (r *run) loadBuildspec() (*buildspec.Spec, Context, bool) {
+	var src []byte
+	ref := r.req.Buildspec
+	if strings.ContainsAny(ref, "\n\r") {
+		src = []byte(ref)
+		r.log.printf("YAML location is the buildspec override")
+	} else {
+		if ref == "" {
+			ref = "buildspec.yml"
+		}
+		hostPath := ref
+		if !filepath.IsAbs(ref) {
+			hostPath = filepath.Join(r.req.Workspace, ref)
+		}
+		shown := hostPath
+		if !filepath.IsAbs(ref) {
+			shown = filepath.Join(r.b.SrcDir, ref)
+		}
+		data, err := os.ReadFile(hostPath)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && r.req.Buildspec == "":
+			return nil, Context{StatusCode: CodeYAMLFileError, Message: "YAML file does not exist"}, false
+		case errors.Is(err, os.ErrNotExist):
+			return nil, Context{StatusCode: CodeYAMLFileError, Message: fmt.Sprintf("stat %s: no such file or directory", shown)}, false
+		case err != nil:
+			return nil, Context{StatusCode: CodeYAMLFileError, Message: err.Error()}, false
+		}
+		src = data
+		r.log.printf("YAML location is %s", shown)
+	}
+	spec, warnings, err := buildspec.Parse(src)
+	for _, w := range warnings {
+		msg := w.Message
+		if w.Line > 0 {
+			msg = fmt.Sprintf("%s at line %d, column %d", w.Message, w.Line, w.Column)
+		}
+		r.b.Warnings = append(r.b.Warnings, msg)
+		r.log.printf("Warning: %s", msg)
+	}
+	if err != nil {
+		var pe *buildspec.Error
+		if errors.As(err, &pe) {
+			return nil, Context{StatusCode: pe.StatusCode(), Message: pe.Message()}, false
+		}
+		return nil, Context{StatusCode: CodeYAMLFileError, Message: err.Error()}, false
+	}
+	return spec, Context{}, true
+}
+
+func (r *run) logRuntimeVersions() {
+	for _, p := range r.plan.Phases {
+		if len(p.RuntimeVersions) == 0 {
+			continue
+		}
+		// The host and custom images have no runtime selection: CodeBuild
+		// says so and goes on.
+		msg := "Skipping install of runtimes. Runtime version selection is not supported by this build image."
+		r.b.Warnings = append(r.b.Warnings, msg)
+		r.log.printf("%s", msg)
+		return
+	}
+}
+
+// environment resolves the build's environment: the image's variables,
+// then AWS_REGION, the buildspec's env, the project's variables and the
+// overrides, and last the CODEBUILD_* variables, which nothing overrides.
+func (r *run) environment(info SourceInfo) ([]string, Context, bool) {
+	env := newEnvList(r.req.BaseEnv)
+	env.set("AWS_REGION", r.req.Region)
+	env.set("AWS_DEFAULT_REGION", r.req.Region)
+	for _, v := range r.spec.Env.Variables {
+		env.set(v.Name, v.Value)
+	}
+	for _, v := range r.spec.Env.ParameterStore {
+		val, err := r.e.secrets.Parameter(r.ctx, v.Value)
+		if err != nil {
+			return nil, Context{StatusCode: CodeDecryptedVars, Message: err.Error()}, false
+		}
+		env.set(v.Name, val)
+		r.masks = append(r.masks, val)
+	}
+	for _, v := range r.spec.Env.SecretsManager {
+		val, err := resolveSecret(r.ctx, r.e.secrets, v.Value)
+		if err != nil {
+			return nil, Context{StatusCode: CodeSecretsManager, Message: err.Error()}, false
+		}
+		env.set(v.Name, val)
+		r.masks = append(r.masks, val)
+	}
+	for _, v := range r.req.Variables {
+		switch v.Type {
+		case VarParameterStore:
+			val, err := r.e.secrets.Parameter(r.ctx, v.Value)
+			if err != nil {
+				return nil, Context{StatusCode: CodeDecryptedVars, Message: err.Error()}, false
+			}
+			env.set(v.Name, val)
+			r.masks = append(r.masks, val)
+		case VarSecretsManager:
+			val, err := resolveSecret(r.ctx, r.e.secrets, v.Value)
+			if err != nil {
+				return nil, Context{StatusCode: CodeSecretsManager, Message: err.Error()}, false
+			}
+			env.set(v.Name, val)
+			r.masks = append(r.masks, val)
+		default:
+			env.set(v.Name, v.Value)
+		}
+	}
+	if len(r.masks) > 0 {
+		// Mask from here on: every later byte of the log goes through it.
+		r.log.flush()
+		*r.red = *NewRedactor(r.red.w, r.masks)
+	}
+	for _, kv := range codebuildVars(r.req, r.b, info) {
+		env.set(kv.Name, kv.Value)
+	}
+	for _, kv := range env.vars {
+		val := kv.Value
+		if slices.Contains(r.masks, val) {
+			val = mask
+		}
+		r.b.Env = append(r.b.Env, Var{Name: kv.Name, Value: val})
+	}
+	return env.strings(), Context{}, true
+}
+
+// codebuildVars are the CODEBUILD_* variables of a build, in the shapes
+// CodeBuild gives them.
+func codebuildVars(req *Request, b *Build, info SourceInfo) []Var {
+	vars := []Var{
+		{"CODEBUILD_BUILD_ARN", b.ARN},
+		{"CODEBUILD_BUILD_ID", b.ID},
+		{"CODEBUILD_BUILD_IMAGE", req.Image},
+		{"CODEBUILD_BUILD_NUMBER", strconv.FormatInt(req.Number, 10)},
+		{"CODEBUILD_BUILD_SUCCEEDING", "1"},
+		{"CODEBUILD_INITIATOR", req.Initiator},
+		{"CODEBUILD_KMS_KEY_ID", fmt.Sprintf("arn:aws:kms:%s:%s:alias/aws/s3", req.Region, req.Account)},
+		{"CODEBUILD_LOG_PATH", b.LogStream},
+		{"CODEBUILD_PROJECT_ARN", fmt.Sprintf("arn:aws:codebuild:%s:%s:project/%s", req.Region, req.Account, req.Project)},
+		{"CODEBUILD_SOURCE_REPO_URL", info.Location},
+		{"CODEBUILD_SOURCE_VERSION", info.Version},
+		{"CODEBUILD_SRC_DIR", b.SrcDir},
+		{"CODEBUILD_START_TIME", strconv.FormatInt(b.Start.UnixMilli(), 10)},
+	}
+	if info.ResolvedVersion != "" {
+		vars = append(vars, Var{"CODEBUILD_RESOLVED_SOURCE_VERSION", info.ResolvedVersion})
+	}
+	return vars
+}
+
+// userPhases runs INSTALL to POST_BUILD with CodeBuild's transitions and
+// reports whether UPLOAD_ARTIFACTS runs after them.
+func (r *run) userPhases() (upload bool) {
+	for _, pp := range r.plan.Phases {
+		st := r.userPhase(pp)
+		switch st {
+		case StatusSucceeded:
+			continue
+		case StatusFailed:
+		default: // stopped, timed out, faulted
+			return false
+		}
+		action := ""
+		if pp.OnFailure != nil && pp.OnFailure.Action != buildspec.Retry {
+			action = pp.OnFailure.Action
+		}
+		switch {
+		case action == buildspec.Abort:
+			r.log.printf("Aborting the build: phase %s failed and its on-failure is ABORT", pp.Type)
+			return false
+		case action == buildspec.Continue:
+			continue
+		case pp.Type == PhaseInstall || pp.Type == PhasePreBuild:
+			return false
+		}
+		// A failed BUILD still runs POST_BUILD; a failed POST_BUILD still
+		// uploads artifacts.
+	}
+	return true
+}
+
+// userPhase runs one user phase, with its retries, and returns its status.
+func (r *run) userPhase(pp PhasePlan) Status {
+	retries, re := 0, (*regexp.Regexp)(nil)
+	if of := pp.OnFailure; of != nil && of.Action == buildspec.Retry {
+		retries = of.RetryCount
+		if of.RetryRegex != "" {
+			re, _ = regexp.Compile(of.RetryRegex) // the parser checked it
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		i := r.begin(pp.Type)
+		r.log.printf("Entering phase %s", pp.Type)
+		st, c := r.runSteps(pp)
+		if st == StatusFailed && attempt < retries && (re == nil || re.MatchString(c.Message)) {
+			r.end(i, st, c, true)
+			r.log.printf("Retrying phase %s (retry %d of %d)", pp.Type, attempt+1, retries)
+			continue
+		}
+		r.end(i, st, c, true)
+		return st
+	}
+}
+
+// runSteps runs a phase's commands, stopping at the first that fails, then
+// its finally commands, stopping likewise.
+func (r *run) runSteps(pp PhasePlan) (Status, Context) {
+	st, c := r.runList(pp.Commands)
+	if st == StatusStopped || st == StatusTimedOut || st == StatusFault {
+		return st, c
+	}
+	fst, fc := r.runList(pp.Finally)
+	if st == StatusSucceeded {
+		return fst, fc
+	}
+	if fst == StatusStopped || fst == StatusTimedOut || fst == StatusFault {
+		return fst, fc
+	}
+	return st, c
+}
+
+func (r *run) runList(steps []Step) (Status, Context) {
+	for _, s := range steps {
+		if st, c, ok := r.interruption(); ok {
+			return st, c
+		}
+		s.Env = r.stepEnv()
+		r.log.printf("Running command %s", s.Command)
+		code, err := r.e.exec.Run(r.ctx, r.plan, s, r.log)
+		r.endCommand()
+		if err != nil {
+			return r.failure(err)
+		}
+		if code != 0 {
+			r.log.printf("Command did not exit successfully %s exit status %d", s.Command, code)
+			if r.b.FailedCommand == "" {
+				r.b.FailedCommand = s.Command
+			}
+			return StatusFailed, Context{
+				StatusCode: CodeCommandExecution,
+				Message:    fmt.Sprintf("Error while executing command: %s. Reason: exit status %d", s.Command, code),
+			}
+		}
+	}
+	return StatusSucceeded, Context{}
+}
+
+// endCommand ends a command's output as CodeBuild does: its last line
+// closed, then an empty line.
+func (r *run) endCommand() {
+	r.log.mu.Lock()
+	defer r.log.mu.Unlock()
+	if r.log.midLine {
+		r.red.Write([]byte("\n\n"))
+		r.log.midLine = false
+	} else {
+		r.red.Write([]byte("\n"))
+	}
+	r.red.Flush()
+}
+
+// stepEnv tells the executor about CODEBUILD_BUILD_SUCCEEDING when it has
+// changed since the last step, and in version 0.1 on every step.
+func (r *run) stepEnv() []string {
+	succeeding := !r.failed
+	if r.plan.Version != "0.1" && succeeding == r.succeedingSent {
+		return nil
+	}
+	r.succeedingSent = succeeding
+	if succeeding {
+		return []string{"CODEBUILD_BUILD_SUCCEEDING=1"}
+	}
+	return []string{"CODEBUILD_BUILD_SUCCEEDING=0"}
+}
+
+// captureExported reads the exported variables out of the build's shell
+// after the last user phase.
+func (r *run) captureExported() {
+	names := r.plan.Exported
+	if len(names) == 0 {
+		return
+	}
+	values := map[string]string{}
+	for _, kv := range r.plan.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		values[k] = v
+	}
+	if r.ctx.Err() == nil {
+		var sb strings.Builder
+		for _, n := range names {
+			fmt.Fprintf(&sb, "printf '%%s\\037%%s\\036' %s \"${%s-}\"\n", n, n)
+		}
+		var buf strings.Builder
+		code, err := r.e.exec.Run(r.ctx, r.plan, Step{Command: sb.String(), RunAs: r.plan.RunAs, Env: r.stepEnv()}, &buf)
+		if err == nil && code == 0 {
+			for rec := range strings.SplitSeq(buf.String(), "\036") {
+				if k, v, ok := strings.Cut(rec, "\037"); ok {
+					values[k] = v
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		v := values[n]
+		if slices.Contains(r.masks, v) && v != "" {
+			v = mask // secret values are never exported
+		}
+		r.b.Exported = append(r.b.Exported, Var{Name: n, Value: v})
+	}
+}
+
+func (r *run) uploadArtifacts() {
+	i := r.begin(PhaseUploadArtifacts)
+	if st, c, ok := r.interruption(); ok {
+		r.end(i, st, c, true)
+		return
+	}
+	r.end(i, StatusSucceeded, Context{}, true)
+}
+
+func (r *run) finish() {
+	i := r.begin(PhaseFinalizing)
+	st, c := StatusSucceeded, Context{}
+	if ist, ic, ok := r.interruption(); ok && r.b.Status == StatusInProgress {
+		// Interrupted between phases: the build ends so all the same.
+		st, c = ist, ic
+	}
+	r.end(i, st, c, false)
+	r.log.flush()
+	r.b.Phases = append(r.b.Phases, Phase{Type: PhaseCompleted, Start: r.e.now()})
+	r.b.CurrentPhase = PhaseCompleted
+	if r.b.Status == StatusInProgress {
+		r.b.Status = StatusSucceeded
+	}
+	r.b.Complete = true
+	r.b.End = r.e.now()
+}

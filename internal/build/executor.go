@@ -1,0 +1,31 @@
+package build
+
+import (
+	"context"
+	"io"
+)
+
+// Executor runs the steps of a Plan in a build environment: host processes,
+// or a container.
+//
+// The Engine calls Setup once, then Run for each step in order (never two
+// Runs at once for one Plan), then Destroy. Destroy removes everything Setup
+// and Run created; it is safe to call after a failed Setup and more than
+// once, and it must finish even when ctx is already cancelled.
+//
+// Run writes everything the step prints, stdout and stderr merged in the
+// order they were written, to out. A command that exits non-zero is a
+// result, not an error: Run returns its exit code and a nil error. An error
+// means the executor itself failed (the build faults). When ctx is
+// cancelled, Run stops the step's whole process tree (a signal, then
+// SIGKILL after a grace period), returns within five seconds, and returns
+// ctx's error.
+//
+// Steps of a version 0.2 plan share one shell instance per run-as user:
+// variables, the working directory and functions carry over from one Run to
+// the next. In a version 0.1 plan every step runs in a shell of its own.
+type Executor interface {
+	Setup(ctx context.Context, p *Plan) error
+	Run(ctx context.Context, p *Plan, s Step, out io.Writer) (exitCode int, err error)
+	Destroy(ctx context.Context, p *Plan) error
+}

@@ -1,0 +1,352 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/codeyard/codeyard/internal/build"
+	"github.com/codeyard/codeyard/internal/executor/shell"
+	"github.com/codeyard/codeyard/internal/source"
+)
+
+// Exit codes of `codeyard build`, by build status.
+const (
+	exitFailed   = 1
+	exitFault    = 3
+	exitTimedOut = 124
+	exitStopped  = 130
+)
+
+type buildFlags struct {
+	buildspec      string
+	env            []string
+	secretsFile    string
+	parametersFile string
+	timeout        time.Duration
+	inPlace        bool
+	json           bool
+	project        string
+	image          string
+	region         string
+	account        string
+	keep           bool
+}
+
+func newBuildCmd(s streams) *cobra.Command {
+	var f buildFlags
+	cmd := &cobra.Command{
+		Use:   "build [DIR]",
+		Short: "Run a buildspec on this machine as CodeBuild would",
+		Long: `Run the buildspec of DIR (default: the current directory) through
+CodeBuild's phases on this machine, on a scratch copy of DIR unless
+--in-place is given. The log streams to stdout (to stderr with --json) and
+is kept with the build's record under $CODEYARD_HOME (default
+~/.local/state/codeyard). A summary ends the run on stderr.
+
+Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
+2 for a usage error.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			return runBuild(cmd.Context(), s, dir, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.buildspec, "buildspec", "b", "", "buildspec file (default buildspec.yml in DIR); a relative path is taken from DIR")
+	fl.StringArrayVarP(&f.env, "env", "e", nil, "environment variable override `NAME=VALUE` (repeatable); wins over the buildspec's env")
+	fl.StringVar(&f.secretsFile, "secrets-file", "", "JSON or dotenv `FILE` of secrets-manager values by secret id")
+	fl.StringVar(&f.parametersFile, "parameters-file", "", "JSON or dotenv `FILE` of parameter-store values by parameter name")
+	fl.DurationVar(&f.timeout, "timeout", 60*time.Minute, "build timeout; the build ends TIMED_OUT after it")
+	fl.BoolVar(&f.inPlace, "in-place", false, "build in DIR itself instead of a scratch copy")
+	fl.BoolVar(&f.json, "json", false, "print the finished build as the CodeBuild API's Build shape on stdout")
+	fl.StringVar(&f.project, "project", "", "project name (default: DIR's name)")
+	fl.StringVar(&f.image, "image", "aws/codebuild/standard:7.0", "build image name reported as CODEBUILD_BUILD_IMAGE")
+	fl.StringVar(&f.region, "region", "", "region for ARNs and AWS_REGION (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1)")
+	fl.StringVar(&f.account, "account", "000000000000", "account id for ARNs")
+	fl.BoolVar(&f.keep, "keep", false, "keep the scratch copy after the build")
+	return cmd
+}
+
+var projectNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$`)
+
+func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return fmt.Errorf("source directory %s: not a directory", dir)
+	}
+	project := f.project
+	if project == "" {
+		project = sanitizeProject(filepath.Base(abs))
+	}
+	if !projectNameRE.MatchString(project) {
+		return fmt.Errorf("--project %q: a project name is 2 to 255 letters, digits, hyphens and underscores, starting with a letter or digit", project)
+	}
+	vars, err := parseEnvFlags(f.env)
+	if err != nil {
+		return err
+	}
+	if f.timeout <= 0 {
+		return errors.New("--timeout must be positive")
+	}
+	secrets := &fileSecrets{params: map[string]string{}, secrets: map[string]string{}}
+	if f.parametersFile != "" {
+		if secrets.params, err = readValuesFile(f.parametersFile); err != nil {
+			return fmt.Errorf("--parameters-file: %w", err)
+		}
+	}
+	if f.secretsFile != "" {
+		if secrets.secrets, err = readValuesFile(f.secretsFile); err != nil {
+			return fmt.Errorf("--secrets-file: %w", err)
+		}
+	}
+	region := cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
+
+	home, err := stateDir()
+	if err != nil {
+		return err
+	}
+	number, err := nextBuildNumber(home, project)
+	if err != nil {
+		return err
+	}
+	record := filepath.Join(home, "builds", project, strconv.FormatInt(number, 10))
+	if err := os.MkdirAll(record, 0o700); err != nil {
+		return err
+	}
+	logFile, err := os.OpenFile(filepath.Join(record, "build.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
+	uuid := newUUID()
+	workspace, scratch := abs, ""
+	if !f.inPlace {
+		scratch = filepath.Join(os.TempDir(), "codeyard", uuid)
+		workspace = filepath.Join(scratch, "output", "src"+randomDigits(9), "src")
+		if err := os.MkdirAll(workspace, 0o755); err != nil {
+			return err
+		}
+		if !f.keep {
+			defer os.RemoveAll(scratch)
+		}
+	}
+	buildspec := f.buildspec
+	if buildspec != "" && !filepath.IsAbs(buildspec) {
+		// Relative to DIR, as CodeBuild takes it relative to the source.
+		buildspec = filepath.Clean(buildspec)
+	}
+
+	req := &build.Request{
+		UUID:      uuid,
+		Project:   project,
+		Number:    number,
+		Region:    region,
+		Account:   f.account,
+		Initiator: initiator(),
+		Image:     f.image,
+		Source:    source.Dir{Path: abs, InPlace: f.inPlace},
+		Workspace: workspace,
+		Buildspec: buildspec,
+		BaseEnv:   os.Environ(),
+		Variables: vars,
+		Timeout:   f.timeout,
+	}
+	logOut := s.out
+	if f.json {
+		logOut = s.errOut
+	}
+	engine := build.NewEngine(shell.New(shell.Options{}), secrets)
+	b := engine.Run(ctx, req, io.MultiWriter(logFile, logOut))
+
+	logPath := logFile.Name()
+	if j, err := json.MarshalIndent(apiBuild(b, req), "", "  "); err == nil {
+		os.WriteFile(filepath.Join(record, "build.json"), append(j, '\n'), 0o600)
+		if f.json {
+			s.out.Write(append(j, '\n'))
+		}
+	}
+	printSummary(s.errOut, b, logPath)
+	if f.keep && scratch != "" {
+		fmt.Fprintf(s.errOut, "Scratch copy kept: %s\n", workspace)
+	}
+	switch b.Status {
+	case build.StatusSucceeded:
+		return nil
+	case build.StatusFailed:
+		return exitError{exitFailed}
+	case build.StatusTimedOut:
+		return exitError{exitTimedOut}
+	case build.StatusStopped:
+		return exitError{exitStopped}
+	}
+	return exitError{exitFault}
+}
+
+func cmpOr(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func parseEnvFlags(env []string) ([]build.Variable, error) {
+	var vars []build.Variable
+	for _, kv := range env {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--env %q: want NAME=VALUE", kv)
+		}
+		if strings.HasPrefix(k, "CODEBUILD_") {
+			return nil, fmt.Errorf("--env %q: names starting with CODEBUILD_ are reserved", kv)
+		}
+		vars = append(vars, build.Variable{Name: k, Value: v, Type: build.VarPlaintext})
+	}
+	return vars, nil
+}
+
+func sanitizeProject(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	s := strings.TrimLeft(string(b), "-_")
+	if len(s) < 2 {
+		s = "local-" + s
+	}
+	return s
+}
+
+// stateDir is where local builds keep their records: $CODEYARD_HOME, or
+// $XDG_STATE_HOME/codeyard, or ~/.local/state/codeyard.
+func stateDir() (string, error) {
+	if d := os.Getenv("CODEYARD_HOME"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "codeyard"), nil
+	}
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("no place for build records: set CODEYARD_HOME (%w)", err)
+	}
+	return filepath.Join(h, ".local", "state", "codeyard"), nil
+}
+
+// nextBuildNumber counts a project's local builds: 1 for the first, never
+// reused. Concurrent builds take distinct numbers because each claims its
+// record directory with Mkdir.
+func nextBuildNumber(home, project string) (int64, error) {
+	dir := filepath.Join(home, "builds", project)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return 0, err
+	}
+	counter := filepath.Join(dir, "last-number")
+	n := int64(0)
+	if b, err := os.ReadFile(counter); err == nil {
+		n, _ = strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	}
+	for {
+		n++
+		err := os.Mkdir(filepath.Join(dir, strconv.FormatInt(n, 10)), 0o700)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		tmp := counter + "." + randomDigits(6)
+		if err := os.WriteFile(tmp, []byte(strconv.FormatInt(n, 10)+"\n"), 0o600); err == nil {
+			os.Rename(tmp, counter)
+		}
+		return n, nil
+	}
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+func randomDigits(n int) string {
+	var sb strings.Builder
+	for range n {
+		d, _ := rand.Int(rand.Reader, big.NewInt(10))
+		sb.WriteByte(byte('0' + d.Int64()))
+	}
+	return sb.String()
+}
+
+func initiator() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "local"
+}
+
+// printSummary ends a local build: phases, exported variables, the failing
+// command and where the log is.
+func printSummary(w io.Writer, b *build.Build, logPath string) {
+	fmt.Fprintf(w, "\nBuild %s (#%d) %s in %s\n", b.ID, b.Number, b.Status, roundDuration(b.End.Sub(b.Start)))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  PHASE\tSTATUS\tDURATION\tCONTEXT")
+	for _, p := range b.Phases {
+		if p.Type == build.PhaseCompleted {
+			continue
+		}
+		ctx := ""
+		if len(p.Contexts) > 0 && p.Contexts[0].StatusCode != "" {
+			ctx = p.Contexts[0].StatusCode + ": " + p.Contexts[0].Message
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Type, p.Status, roundDuration(p.Duration()), ctx)
+	}
+	tw.Flush()
+	if len(b.Exported) > 0 {
+		fmt.Fprintln(w, "Exported variables:")
+		for _, v := range b.Exported {
+			fmt.Fprintf(w, "  %s=%s\n", v.Name, v.Value)
+		}
+	}
+	if b.FailedCommand != "" {
+		fmt.Fprintf(w, "Failed command: %s\n", b.FailedCommand)
+	}
+	fmt.Fprintf(w, "Log: %s\n", logPath)
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
+}

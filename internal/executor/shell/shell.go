@@ -1,0 +1,486 @@
+// Package shell runs build plans as processes on the host, each build in
+// process groups of its own.
+//
+// A version 0.2 plan runs in one long-lived shell per run-as user, so
+// variables, the working directory and functions persist from one command
+// to the next and across phases, as CodeBuild's do. The shell reads the
+// path of each command's script from a pipe on file descriptor 8, sources
+// it, and writes a sentinel line carrying the exit status to file
+// descriptor 9, which shares the pipe that stdout and stderr go to: so a
+// command's output always comes before the line that ends it, and a
+// command that redirects its own stdout cannot swallow the sentinel. A
+// command that exits the shell (exit, set -e) reports through the shell's
+// EXIT trap, and the next command starts a fresh shell. A version 0.1 plan
+// starts a fresh shell for every command.
+package shell
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/codeyard/codeyard/internal/build"
+)
+
+var _ build.Executor = (*Executor)(nil)
+
+// Executor is the host shell executor. One Executor can run many builds at
+// once; each Plan is told apart by its BuildID.
+type Executor struct {
+	grace time.Duration
+
+	mu   sync.Mutex // guards runs
+	runs map[string]*state
+}
+
+// Options configure an Executor.
+type Options struct {
+	// Grace is how long a stopped build's processes get between SIGTERM
+	// and SIGKILL; default 2s.
+	Grace time.Duration
+}
+
+// New returns a host shell executor.
+func New(o Options) *Executor {
+	if o.Grace <= 0 {
+		o.Grace = 2 * time.Second
+	}
+	return &Executor{grace: o.Grace, runs: map[string]*state{}}
+}
+
+// bufSize is the read buffer for build output, and the pipe size asked of
+// the kernel: big reads keep the cost per byte of a chatty build low.
+const bufSize = 1 << 20
+
+// state is what the Executor keeps for one Plan.
+type state struct {
+	dir        string // private directory holding command scripts
+	outR, outW *os.File
+	nonce      string
+	prefix     []byte // "\x1ecy<nonce>:"
+	sessions   map[string]*session
+	seq        int
+	buf        []byte
+	carry      int // buf[:carry] is output read after the last sentinel
+}
+
+// session is one running shell.
+type session struct {
+	cmd  *exec.Cmd
+	cmdW *os.File // the shell reads script paths from the other end
+	dead chan struct{}
+	code int // exit code, once dead is closed
+	env  map[string]string
+}
+
+// Setup creates the build's private directory and its output pipe.
+func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
+	if p.Workspace == "" {
+		return errors.New("plan has no workspace")
+	}
+	dir, err := os.MkdirTemp("", "codeyard-shell-")
+	if err != nil {
+		return err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	growPipe(r)
+	var nb [8]byte
+	rand.Read(nb[:])
+	st := &state{
+		dir:      dir,
+		outR:     r,
+		outW:     w,
+		nonce:    hex.EncodeToString(nb[:]),
+		sessions: map[string]*session{},
+		buf:      make([]byte, bufSize),
+	}
+	st.prefix = []byte("\x1ecy" + st.nonce + ":")
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, ok := x.runs[p.BuildID]; ok {
+		st.close()
+		return fmt.Errorf("build %s is already set up", p.BuildID)
+	}
+	x.runs[p.BuildID] = st
+	return nil
+}
+
+// growPipe asks for a 1 MiB pipe buffer (F_SETPIPE_SZ); it is only an
+// optimisation, so failure is ignored.
+func growPipe(f *os.File) {
+	const fSetPipeSz = 1031
+	if rc, err := f.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) {
+			syscall.Syscall(syscall.SYS_FCNTL, fd, fSetPipeSz, bufSize)
+		})
+	}
+}
+
+// Check reports a plan this executor cannot run.
+func (x *Executor) Check(p *build.Plan) error {
+	_, err := shellPath(p.Shell)
+	return err
+}
+
+func shellPath(shell string) (string, error) {
+	switch shell {
+	case build.ShellSh, "":
+		return "/bin/sh", nil
+	case build.ShellBash:
+		path, err := exec.LookPath("bash")
+		if err != nil {
+			return "", &build.ContextError{StatusCode: build.CodeClientError, Message: "shell bash is not installed on this host"}
+		}
+		return path, nil
+	}
+	return "", &build.ContextError{StatusCode: build.CodeClientError,
+		Message: fmt.Sprintf("shell %s needs a Windows build environment; the host executor runs bash and /bin/sh", shell)}
+}
+
+// Run runs one step; see build.Executor.
+func (x *Executor) Run(ctx context.Context, p *build.Plan, s build.Step, out io.Writer) (int, error) {
+	x.mu.Lock()
+	st := x.runs[p.BuildID]
+	x.mu.Unlock()
+	if st == nil {
+		return 0, fmt.Errorf("build %s is not set up", p.BuildID)
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+
+	key := s.RunAs
+	sess := st.sessions[key]
+	if p.Version == "0.1" || sess == nil || sess.exited() {
+		var err error
+		if sess, err = x.start(st, p, s); err != nil {
+			return 0, err
+		}
+		st.sessions[key] = sess
+	} else if exports := sess.pendingExports(s.Env); exports != "" {
+		// Exports print nothing, so their output can go anywhere.
+		if _, err := x.exec(ctx, st, sess, exports, io.Discard); err != nil {
+			return 0, err
+		}
+	}
+	code, err := x.exec(ctx, st, sess, s.Command, out)
+	if p.Version == "0.1" {
+		sess.cmdW.Close() // the shell's loop ends; it exits
+	}
+	return code, err
+}
+
+// exec has sess run one script and copies its output to out until the
+// script's sentinel.
+func (x *Executor) exec(ctx context.Context, st *state, sess *session, script string, out io.Writer) (int, error) {
+	st.seq++
+	path := filepath.Join(st.dir, "c"+strconv.Itoa(st.seq))
+	if err := os.WriteFile(path, []byte(script+"\n"), 0o644); err != nil {
+		return 0, err
+	}
+	if _, err := io.WriteString(sess.cmdW, path+"\n"); err != nil && !sess.exited() {
+		return 0, fmt.Errorf("send command to shell: %w", err)
+	}
+
+	stop := context.AfterFunc(ctx, func() { x.kill(st, sess) })
+	defer stop()
+
+	code, err := st.pump(sess, out)
+	if ctx.Err() != nil {
+		return code, ctx.Err()
+	}
+	return code, err
+}
+
+// kill stops sess's process group: SIGTERM, then SIGKILL after the grace
+// period, then wakes the reader for good in case something that left the
+// group still holds the output pipe.
+func (x *Executor) kill(st *state, sess *session) {
+	sess.signal(syscall.SIGTERM)
+	time.AfterFunc(x.grace, func() {
+		sess.signal(syscall.SIGKILL)
+		time.AfterFunc(time.Second, func() { st.outR.SetReadDeadline(time.Now()) })
+	})
+}
+
+func (s *session) signal(sig syscall.Signal) {
+	if s.cmd.Process != nil {
+		syscall.Kill(-s.cmd.Process.Pid, sig)
+	}
+}
+
+func (s *session) exited() bool {
+	select {
+	case <-s.dead:
+		return true
+	default:
+		return false
+	}
+}
+
+// pendingExports returns the export commands that bring the shell's
+// environment up to env, and records them as done.
+func (s *session) pendingExports(env []string) string {
+	var b strings.Builder
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if old, ok := s.env[k]; ok && old == v {
+			continue
+		}
+		s.env[k] = v
+		fmt.Fprintf(&b, "export %s=%s\n", k, quote(v))
+	}
+	return b.String()
+}
+
+// quote quotes s for a POSIX shell.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// loop is the script each shell runs. __cy_r is set while a command runs,
+// so the EXIT trap reports only an exit from inside a command.
+const loop = `__cy_r=
+trap '__cy_s=$?; if [ -n "$__cy_r" ]; then printf "\036cy%[1]s:x:%%d\n" "$__cy_s" >&9; fi' EXIT
+while IFS= read -r __cy_f <&8; do
+__cy_r=1
+. "$__cy_f"
+__cy_s=$?
+__cy_r=
+printf '\036cy%[1]s:r:%%d\n' "$__cy_s" >&9
+done
+`
+
+// start starts a shell for step s.
+func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, error) {
+	sh, err := shellPath(p.Shell)
+	if err != nil {
+		return nil, err
+	}
+	cmdR, cmdW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer cmdR.Close()
+
+	env := append(append([]string(nil), p.Env...), s.Env...)
+	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce))
+	cmd.Dir = p.SrcDir
+	cmd.Stdout = st.outW
+	cmd.Stderr = st.outW
+	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, nil, cmdR, st.outW} // fds 8 and 9
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.WaitDelay = time.Second
+	if s.RunAs != "" {
+		cred, home, err := lookupUser(s.RunAs)
+		if err != nil {
+			cmdW.Close()
+			return nil, err
+		}
+		cmd.SysProcAttr.Credential = cred
+		env = append(env, "HOME="+home, "USER="+s.RunAs, "LOGNAME="+s.RunAs)
+		os.Chmod(st.dir, 0o755)
+	}
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		cmdW.Close()
+		return nil, fmt.Errorf("start %s: %w", sh, err)
+	}
+	sess := &session{cmd: cmd, cmdW: cmdW, dead: make(chan struct{}), env: map[string]string{}}
+	for _, kv := range s.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		sess.env[k] = v
+	}
+	go func() {
+		err := cmd.Wait()
+		sess.code = exitCode(cmd, err)
+		close(sess.dead)
+		// Wake a reader blocked on the pipe; pump tells whose death it was.
+		st.outR.SetReadDeadline(time.Now())
+	}()
+	return sess, nil
+}
+
+func exitCode(cmd *exec.Cmd, err error) int {
+	if cmd.ProcessState == nil {
+		return -1
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return cmd.ProcessState.ExitCode()
+}
+
+func lookupUser(name string) (*syscall.Credential, string, error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil, "", &build.ContextError{StatusCode: build.CodeClientError, Message: fmt.Sprintf("run-as user %s does not exist on this host", name)}
+	}
+	uid, _ := strconv.ParseUint(u.Uid, 10, 32)
+	gid, _ := strconv.ParseUint(u.Gid, 10, 32)
+	if os.Geteuid() != 0 && uint64(os.Geteuid()) != uid {
+		return nil, "", &build.ContextError{StatusCode: build.CodeClientError, Message: fmt.Sprintf("run-as user %s needs codeyard to run as root", name)}
+	}
+	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, u.HomeDir, nil
+}
+
+// pump copies output to out until sess's sentinel, and returns the exit
+// status it carries. When the shell dies without one (killed), pump
+// drains what is left and returns the shell's own status.
+func (st *state) pump(sess *session, out io.Writer) (int, error) {
+	var werr error
+	emit := func(b []byte) {
+		if len(b) > 0 && werr == nil {
+			_, werr = out.Write(b)
+		}
+	}
+	k := st.carry
+	st.carry = 0
+	for {
+		data := st.buf[:k]
+		code, kind, start, end, partial := st.scan(data)
+		switch {
+		case end >= 0:
+			emit(data[:start])
+			rest := copy(st.buf, data[end:])
+			st.carry = rest
+			if kind == 'x' {
+				<-sess.dead
+			}
+			return code, werr
+		case partial >= 0:
+			emit(data[:partial])
+			k = copy(st.buf, data[partial:])
+		default:
+			emit(data)
+			k = 0
+		}
+
+		n, err := st.outR.Read(st.buf[k:])
+		k += n
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, fmt.Errorf("read build output: %w", err)
+		}
+		if !sess.exited() {
+			// Another session's death woke us. Clear the deadline, then
+			// look again, in case ours died in between.
+			st.outR.SetReadDeadline(time.Time{})
+			if sess.exited() {
+				st.outR.SetReadDeadline(time.Now())
+			}
+			continue
+		}
+		// The shell died without a sentinel: take what it wrote, then
+		// report its status.
+		st.outR.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		for {
+			n, err := st.outR.Read(st.buf[k:])
+			k += n
+			if k == len(st.buf) || err != nil {
+				emit(st.buf[:k])
+				k = 0
+			}
+			if err != nil {
+				break
+			}
+		}
+		st.outR.SetReadDeadline(time.Time{})
+		return sess.code, werr
+	}
+}
+
+// scan looks for a complete sentinel in data: data[start:end] when end is
+// not -1. partial is where a possible unfinished sentinel begins at the end
+// of data (-1 if none).
+func (st *state) scan(data []byte) (code int, kind byte, start, end, partial int) {
+	start, end, partial = -1, -1, -1
+	off := 0
+	for {
+		i := bytes.IndexByte(data[off:], 0x1e)
+		if i < 0 {
+			return
+		}
+		i += off
+		rest := data[i:]
+		m := min(len(rest), len(st.prefix))
+		if !bytes.Equal(rest[:m], st.prefix[:m]) {
+			off = i + 1
+			continue
+		}
+		if m < len(st.prefix) {
+			partial = i
+			return
+		}
+		// prefix, kind, ':', digits, '\n'
+		tail := rest[len(st.prefix):]
+		nl := bytes.IndexByte(tail, '\n')
+		if nl < 0 {
+			if len(tail) > 16 {
+				off = i + 1
+				continue
+			}
+			partial = i
+			return
+		}
+		if nl < 3 || tail[1] != ':' {
+			off = i + 1
+			continue
+		}
+		c, err := strconv.Atoi(string(tail[2:nl]))
+		if err != nil {
+			off = i + 1
+			continue
+		}
+		return c, tail[0], i, i + len(st.prefix) + nl + 1, -1
+	}
+}
+
+// Destroy ends the build's shells and everything they started, and removes
+// the private directory.
+func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
+	x.mu.Lock()
+	st := x.runs[p.BuildID]
+	delete(x.runs, p.BuildID)
+	x.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	for _, sess := range st.sessions {
+		sess.cmdW.Close()
+		sess.signal(syscall.SIGKILL)
+	}
+	for _, sess := range st.sessions {
+		select {
+		case <-sess.dead:
+		case <-ctx.Done():
+		}
+	}
+	st.close()
+	return nil
+}
+
+func (st *state) close() {
+	st.outR.Close()
+	st.outW.Close()
+	os.RemoveAll(st.dir)
+}
