@@ -4,11 +4,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/codeyard/codeyard/internal/cli"
 )
 
 func main() {
-	os.Exit(cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	code := cli.Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	if path := os.Getenv("CODEYARD_RUSAGE_FILE"); path != "" {
+		// For bench/run: codeyard's own peak memory, without its children.
+		var ru syscall.Rusage
+		if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+			os.WriteFile(path, fmt.Appendf(nil, "%d\n", ru.Maxrss), 0o644)
+		}
+	}
+	os.Exit(code)
 }

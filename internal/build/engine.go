@@ -120,7 +120,8 @@ type run struct {
 	masks []string
 	// succeedingSent is the CODEBUILD_BUILD_SUCCEEDING value the shell has.
 	succeedingSent bool
-	failed         bool // a phase has failed
+	failed         bool   // a phase has failed
+	lastFailed     string // the last command that exited non-zero
 }
 
 // Run runs the build req describes, writing its log to out, and returns the
@@ -180,8 +181,29 @@ func (r *run) begin(t PhaseType) int {
 	return len(r.b.Phases) - 1
 }
 
-// end ends phase i. logged phases write CodeBuild's two closing lines.
+// end ends phase i and sets the build's status from it. logged phases
+// write CodeBuild's two closing lines.
 func (r *run) end(i int, st Status, c Context, logged bool) {
+	r.record(i, st, c, logged)
+	switch st {
+	case StatusSucceeded:
+	case StatusFailed:
+		r.failed = true
+		if r.b.FailedCommand == "" {
+			r.b.FailedCommand = r.lastFailed
+		}
+		if r.b.Status == StatusInProgress {
+			r.b.Status = StatusFailed
+		}
+	default:
+		r.failed = true
+		r.b.Status = st
+	}
+}
+
+// record ends phase i without touching the build's status: for a failed
+// attempt that is retried.
+func (r *run) record(i int, st Status, c Context, logged bool) {
 	p := &r.b.Phases[i]
 	p.Status = st
 	p.End = r.e.now()
@@ -189,17 +211,6 @@ func (r *run) end(i int, st Status, c Context, logged bool) {
 	if logged {
 		r.log.printf("Phase complete: %s State: %s", p.Type, st)
 		r.log.printf("Phase context status code: %s Message: %s", c.StatusCode, c.Message)
-	}
-	switch st {
-	case StatusSucceeded:
-	case StatusFailed:
-		r.failed = true
-		if r.b.Status == StatusInProgress {
-			r.b.Status = StatusFailed
-		}
-	default:
-		r.failed = true
-		r.b.Status = st
 	}
 }
 
@@ -517,7 +528,7 @@ func (r *run) userPhase(pp PhasePlan) Status {
 		r.log.printf("Entering phase %s", pp.Type)
 		st, c := r.runSteps(pp)
 		if st == StatusFailed && attempt < retries && (re == nil || re.MatchString(c.Message)) {
-			r.end(i, st, c, true)
+			r.record(i, st, c, true)
 			r.log.printf("Retrying phase %s (retry %d of %d)", pp.Type, attempt+1, retries)
 			continue
 		}
@@ -557,9 +568,7 @@ func (r *run) runList(steps []Step) (Status, Context) {
 		}
 		if code != 0 {
 			r.log.printf("Command did not exit successfully %s exit status %d", s.Command, code)
-			if r.b.FailedCommand == "" {
-				r.b.FailedCommand = s.Command
-			}
+			r.lastFailed = s.Command
 			return StatusFailed, Context{
 				StatusCode: CodeCommandExecution,
 				Message:    fmt.Sprintf("Error while executing command: %s. Reason: exit status %d", s.Command, code),

@@ -353,16 +353,19 @@ func (st *state) pump(sess *session, out io.Writer) (int, error) {
 	}
 	k := st.carry
 	st.carry = 0
+	draining := false
 	for {
 		data := st.buf[:k]
 		code, kind, start, end, partial := st.scan(data)
 		switch {
 		case end >= 0:
 			emit(data[:start])
-			rest := copy(st.buf, data[end:])
-			st.carry = rest
+			st.carry = copy(st.buf, data[end:])
 			if kind == 'x' {
 				<-sess.dead
+			}
+			if draining {
+				st.outR.SetReadDeadline(time.Time{})
 			}
 			return code, werr
 		case partial >= 0:
@@ -381,31 +384,25 @@ func (st *state) pump(sess *session, out io.Writer) (int, error) {
 		if !errors.Is(err, os.ErrDeadlineExceeded) {
 			return 0, fmt.Errorf("read build output: %w", err)
 		}
-		if !sess.exited() {
+		switch {
+		case draining:
+			// The shell died without a sentinel and its output is all
+			// read: report its own status.
+			emit(st.buf[:k])
+			st.outR.SetReadDeadline(time.Time{})
+			return sess.code, werr
+		case sess.exited():
+			// Our shell died: read what it left, looking for its sentinel.
+			draining = true
+			st.outR.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		default:
 			// Another session's death woke us. Clear the deadline, then
 			// look again, in case ours died in between.
 			st.outR.SetReadDeadline(time.Time{})
 			if sess.exited() {
 				st.outR.SetReadDeadline(time.Now())
 			}
-			continue
 		}
-		// The shell died without a sentinel: take what it wrote, then
-		// report its status.
-		st.outR.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-		for {
-			n, err := st.outR.Read(st.buf[k:])
-			k += n
-			if k == len(st.buf) || err != nil {
-				emit(st.buf[:k])
-				k = 0
-			}
-			if err != nil {
-				break
-			}
-		}
-		st.outR.SetReadDeadline(time.Time{})
-		return sess.code, werr
 	}
 }
 

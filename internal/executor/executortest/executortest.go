@@ -1,0 +1,231 @@
+// Package executortest is the conformance suite every build.Executor
+// passes: the same plans, the same exit codes, the same output, the same
+// shell-instance semantics, and prompt stops.
+package executortest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/codeyard/codeyard/internal/build"
+)
+
+// Factory returns a fresh executor for one test.
+type Factory func(t *testing.T) build.Executor
+
+// Env describes the environment plans run in. Workspace returns a host
+// directory for a plan's source; SrcDir maps it to the path commands see
+// (the same path for host executors).
+type Env struct {
+	New    Factory
+	SrcDir func(workspace string) string
+	// BaseEnv is the environment every plan gets, such as PATH.
+	BaseEnv []string
+}
+
+var planSeq struct {
+	sync.Mutex
+	n int
+}
+
+// plan returns a set-up plan of version v with one phase of steps.
+func setup(t *testing.T, e Env, x build.Executor, version string) *build.Plan {
+	t.Helper()
+	planSeq.Lock()
+	planSeq.n++
+	id := fmt.Sprintf("conformance:%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), planSeq.n)
+	planSeq.Unlock()
+	ws := t.TempDir()
+	p := &build.Plan{BuildID: id, Workspace: ws, SrcDir: e.SrcDir(ws)}
+	if err := x.Setup(t.Context(), p); err != nil {
+		t.Fatalf("Setup: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := x.Destroy(context.Background(), p); err != nil {
+			t.Errorf("Destroy: %v", err)
+		}
+	})
+	p.Version = version
+	p.Shell = build.ShellSh
+	p.Env = append([]string{"GREETING=hello"}, e.BaseEnv...)
+	return p
+}
+
+type result struct {
+	code int
+	out  string
+}
+
+func run(t *testing.T, x build.Executor, p *build.Plan, cmds ...string) []result {
+	t.Helper()
+	var res []result
+	for _, c := range cmds {
+		var buf bytes.Buffer
+		code, err := x.Run(t.Context(), p, build.Step{Phase: build.PhaseBuild, Command: c}, &buf)
+		if err != nil {
+			t.Fatalf("Run(%q): %v", c, err)
+		}
+		res = append(res, result{code, buf.String()})
+	}
+	return res
+}
+
+// Run runs the conformance suite.
+func Run(t *testing.T, e Env) {
+	tests := []struct {
+		name    string
+		version string
+		cmds    []string
+		want    []result
+	}{
+		{"exit codes", "0.2", []string{"true", "false", "exit 7", "sh -c 'exit 3'"},
+			[]result{{0, ""}, {1, ""}, {7, ""}, {3, ""}}},
+		{"stdout and stderr merged in order", "0.2", []string{"echo out; echo err >&2; echo out2"},
+			[]result{{0, "out\nerr\nout2\n"}}},
+		{"output without newline", "0.2", []string{"printf abc", "printf def"},
+			[]result{{0, "abc"}, {0, "def"}}},
+		{"variables persist in 0.2", "0.2", []string{"X=1", "echo x=$X", "export Y=2", "sh -c 'echo y=$Y'"},
+			[]result{{0, ""}, {0, "x=1\n"}, {0, ""}, {0, "y=2\n"}}},
+		{"functions persist in 0.2", "0.2", []string{"f() { echo f:$1; }", "f a"},
+			[]result{{0, ""}, {0, "f:a\n"}}},
+		{"working directory persists in 0.2", "0.2", []string{"mkdir -p sub && cd sub", "basename \"$PWD\""},
+			[]result{{0, ""}, {0, "sub\n"}}},
+		{"nothing persists in 0.1", "0.1", []string{"X=1; export Y=2; mkdir -p d; cd d", "echo \"x=$X y=$Y $(basename \"$PWD\")\""},
+			nil},
+		{"exit starts a fresh shell", "0.2", []string{"X=1", "exit 4", "echo x=${X-unset}"},
+			[]result{{0, ""}, {4, ""}, {0, "x=unset\n"}}},
+		{"set -e ends the shell on failure", "0.2", []string{"set -e", "false", "echo alive"},
+			[]result{{0, ""}, {1, ""}, {0, "alive\n"}}},
+		{"multi-line command is one script", "0.2", []string{"for i in 1 2 3; do\n  echo $i\ndone\nfalse\necho last"},
+			[]result{{0, "1\n2\n3\nlast\n"}}},
+		{"redirected stdout cannot hide the end", "0.2", []string{"exec >/dev/null", "echo hidden", "exec >&2"},
+			[]result{{0, ""}, {0, ""}, {0, ""}}},
+		{"environment reaches commands", "0.2", []string{"echo $GREETING"},
+			[]result{{0, "hello\n"}}},
+		{"binary and invalid UTF-8 output kept", "0.2", []string{`printf '\377\376\000x\n'`},
+			[]result{{0, "\xff\xfe\x00x\n"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			x := e.New(t)
+			p := setup(t, e, x, tt.version)
+			got := run(t, x, p, tt.cmds...)
+			want := tt.want
+			if want == nil { // the 0.1 case
+				want = []result{{0, ""}, {0, "x= y= " + filepath.Base(p.SrcDir) + "\n"}}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("Run(%q):\n got %v\nwant %v", tt.cmds, got, want)
+			}
+		})
+	}
+
+	t.Run("step env applies from that step on", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		p := setup(t, e, x, "0.2")
+		var buf bytes.Buffer
+		x.Run(t.Context(), p, build.Step{Command: "echo a=$S", Env: []string{"S=1"}}, &buf)
+		x.Run(t.Context(), p, build.Step{Command: "echo b=$S"}, &buf)
+		x.Run(t.Context(), p, build.Step{Command: "echo c=$S", Env: []string{"S=it's 0"}}, &buf)
+		if got, want := buf.String(), "a=1\nb=1\nc=it's 0\n"; got != want {
+			t.Errorf("output %q, want %q", got, want)
+		}
+	})
+
+	t.Run("large output is complete", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		p := setup(t, e, x, "0.2")
+		var buf bytes.Buffer
+		// 5 MB of numbered lines, no line lost or reordered.
+		code, err := x.Run(t.Context(), p, build.Step{Command: "i=0; while [ $i -lt 200000 ]; do echo \"line $i padding-padding\"; i=$((i+1)); done"}, &buf)
+		if err != nil || code != 0 {
+			t.Fatalf("Run = %d, %v", code, err)
+		}
+		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+		if len(lines) != 200000 {
+			t.Fatalf("got %d lines, want 200000", len(lines))
+		}
+		for i, l := range lines {
+			if want := fmt.Sprintf("line %d padding-padding", i); l != want {
+				t.Fatalf("line %d = %q, want %q", i, l, want)
+			}
+		}
+	})
+
+	t.Run("cancel kills the process tree promptly", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		p := setup(t, e, x, "0.2")
+		ctx, cancel := context.WithCancel(t.Context())
+		var buf bytes.Buffer
+		done := make(chan error, 1)
+		start := time.Now()
+		go func() {
+			// A child that ignores SIGTERM, and a grandchild.
+			_, err := x.Run(ctx, p, build.Step{Command: "trap '' TERM; (sleep 300; echo late > late.txt) & sleep 300; echo unreachable"}, &buf)
+			done <- err
+		}()
+		time.Sleep(300 * time.Millisecond)
+		cancel()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("Run after cancel returned nil error")
+			}
+			if d := time.Since(start); d > 6*time.Second {
+				t.Errorf("Run took %v after cancel, want < 5s", d)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return within 10s of cancel")
+		}
+		if strings.Contains(buf.String(), "unreachable") {
+			t.Errorf("command went on after cancel: %q", buf.String())
+		}
+	})
+
+	t.Run("destroy twice and after failed setup", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		p := &build.Plan{BuildID: "conformance:never-set-up"}
+		if err := x.Setup(t.Context(), p); err == nil {
+			t.Errorf("Setup of a plan without workspace succeeded")
+		}
+		if err := x.Destroy(context.Background(), p); err != nil {
+			t.Errorf("Destroy after failed Setup: %v", err)
+		}
+		q := setup(t, e, x, "0.2")
+		run(t, x, q, "true")
+		if err := x.Destroy(context.Background(), q); err != nil {
+			t.Errorf("Destroy: %v", err)
+		}
+		if err := x.Destroy(context.Background(), q); err != nil {
+			t.Errorf("second Destroy: %v", err)
+		}
+	})
+
+	t.Run("destroy ends background processes", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		p := setup(t, e, x, "0.2")
+		run(t, x, p, "(sleep 1; echo still-running > after.txt) >/dev/null 2>&1 &")
+		if err := x.Destroy(context.Background(), p); err != nil {
+			t.Fatalf("Destroy: %v", err)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		if _, err := os.Stat(filepath.Join(p.Workspace, "after.txt")); err == nil {
+			t.Errorf("a background process outlived Destroy")
+		}
+	})
+}
+
+func (r result) String() string { return fmt.Sprintf("{%d %q}", r.code, r.out) }
