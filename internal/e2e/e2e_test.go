@@ -1,0 +1,304 @@
+package e2e_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "codeyard-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "codeyard")
+	args := []string{"build", "-o", binary}
+	if tags := os.Getenv("E2E_TAGS"); tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.Command("go", append(args, "github.com/codeyard/codeyard/cmd/codeyard")...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		panic("build codeyard: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// codeyard runs the binary with a private CODEYARD_HOME.
+func codeyard(t *testing.T, home string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "CODEYARD_HOME="+home)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run codeyard: %v", err)
+	}
+	return result{code, out.String(), errOut.String()}
+}
+
+// copyProject copies a sample project into a temp dir, so tests can check
+// that a build leaves it untouched.
+func copyProject(t *testing.T, name string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", "projects", name))); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+type apiBuild struct {
+	ID           string `json:"id"`
+	BuildNumber  int64  `json:"buildNumber"`
+	BuildStatus  string `json:"buildStatus"`
+	CurrentPhase string `json:"currentPhase"`
+	Phases       []struct {
+		PhaseType   string `json:"phaseType"`
+		PhaseStatus string `json:"phaseStatus"`
+		Contexts    []struct {
+			StatusCode string `json:"statusCode"`
+			Message    string `json:"message"`
+		} `json:"contexts"`
+	} `json:"phases"`
+	ExportedEnvironmentVariables []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"exportedEnvironmentVariables"`
+	BuildComplete bool `json:"buildComplete"`
+}
+
+func decode(t *testing.T, s string) apiBuild {
+	t.Helper()
+	var b apiBuild
+	if err := json.Unmarshal([]byte(s), &b); err != nil {
+		t.Fatalf("--json output is not a Build: %v\n%s", err, s)
+	}
+	return b
+}
+
+func phaseList(b apiBuild) string {
+	var parts []string
+	for _, p := range b.Phases {
+		parts = append(parts, p.PhaseType+"="+p.PhaseStatus)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestBuildSucceeds(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "hello")
+	r := codeyard(t, home, "build", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"[Container] ", "Running command echo \"$GREETING from $(cat app.txt)\"\nhello from app v1\n",
+		"Skipping install of runtimes. Runtime version selection is not supported by this build image.",
+		"Phase complete: BUILD State: SUCCEEDED", "done, succeeding=1",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	for _, want := range []string{"SUCCEEDED", "APP_VERSION=1.0.1", "Log: " + home} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	// The user's tree stays clean: the build ran on a scratch copy.
+	if _, err := os.Stat(filepath.Join(dir, "build-output.txt")); err == nil {
+		t.Errorf("build wrote into the source directory without --in-place")
+	}
+	// The log file keeps what was streamed.
+	log, err := os.ReadFile(filepath.Join(home, "builds", "hello", "1", "build.log"))
+	if err != nil || string(log) != r.stdout {
+		t.Errorf("build.log differs from the streamed log (err %v)", err)
+	}
+	// Build numbers count up.
+	r = codeyard(t, home, "build", dir, "--json")
+	b := decode(t, r.stdout)
+	if b.BuildNumber != 2 || !strings.HasPrefix(b.ID, "hello:") {
+		t.Errorf("second build: number %d id %q, want 2, hello:<uuid>", b.BuildNumber, b.ID)
+	}
+}
+
+func TestBuildInPlace(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "hello")
+	if r := codeyard(t, home, "build", "--in-place", dir); r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "build-output.txt")); err != nil || string(got) != "built\n" {
+		t.Errorf("--in-place build output = %q, %v; want built", got, err)
+	}
+}
+
+func TestBuildFails(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "failing")
+	r := codeyard(t, home, "build", "--json", dir)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	b := decode(t, r.stdout)
+	want := "SUBMITTED=SUCCEEDED PROVISIONING=SUCCEEDED DOWNLOAD_SOURCE=SUCCEEDED INSTALL=SUCCEEDED PRE_BUILD=SUCCEEDED BUILD=FAILED POST_BUILD=SUCCEEDED UPLOAD_ARTIFACTS=SUCCEEDED FINALIZING=SUCCEEDED COMPLETED="
+	if got := phaseList(b); got != want {
+		t.Errorf("phases\n got %s\nwant %s", got, want)
+	}
+	if b.BuildStatus != "FAILED" || !b.BuildComplete || b.CurrentPhase != "COMPLETED" {
+		t.Errorf("buildStatus %s complete %v currentPhase %s", b.BuildStatus, b.BuildComplete, b.CurrentPhase)
+	}
+	for _, p := range b.Phases {
+		if p.PhaseType == "BUILD" {
+			msg := "Error while executing command: sh -c 'echo \"2 tests failed\" >&2; exit 2'. Reason: exit status 2"
+			if len(p.Contexts) != 1 || p.Contexts[0].StatusCode != "COMMAND_EXECUTION_ERROR" || p.Contexts[0].Message != msg {
+				t.Errorf("BUILD contexts = %+v", p.Contexts)
+			}
+		}
+	}
+	// With --json the log goes to stderr, stderr before the summary.
+	for _, want := range []string{"2 tests failed", "post_build sees succeeding=0", "Failed command: sh -c"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q", want)
+		}
+	}
+	if strings.Contains(r.stderr, "never printed") {
+		t.Errorf("a command after the failing one ran")
+	}
+}
+
+func TestBuildSecretsAndOverrides(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "secrets")
+	files := t.TempDir()
+	params := filepath.Join(files, "params.env")
+	secrets := filepath.Join(files, "secrets.json")
+	os.WriteFile(params, []byte("# parameters\n/ci/api-token=\"s3cr3t-token-value\"\n"), 0o600)
+	os.WriteFile(secrets, []byte(`{"prod/db": {"username": "app", "password": "hunter2-very-secret"}}`), 0o600)
+	r := codeyard(t, home, "build", dir, "--parameters-file", params, "--secrets-file", secrets)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "s3cr3t-token-value") || strings.Contains(r.stdout, "hunter2-very-secret") {
+		t.Errorf("secret values reached the log:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "token is ***\n") || !strings.Contains(r.stdout, "db password is ***\n") {
+		t.Errorf("masked values missing from the log:\n%s", r.stdout)
+	}
+	log, _ := os.ReadFile(filepath.Join(home, "builds", "secrets", "1", "build.log"))
+	if bytes.Contains(log, []byte("hunter2-very-secret")) {
+		t.Errorf("secret value reached build.log")
+	}
+
+	// Without the files, DOWNLOAD_SOURCE fails as CodeBuild's does.
+	r = codeyard(t, home, "build", dir, "--json")
+	b := decode(t, r.stdout)
+	if r.code != 1 || phaseList(b) != "SUBMITTED=SUCCEEDED PROVISIONING=SUCCEEDED DOWNLOAD_SOURCE=FAILED FINALIZING=SUCCEEDED COMPLETED=" {
+		t.Fatalf("exit %d phases %s", r.code, phaseList(b))
+	}
+	if c := b.Phases[2].Contexts; len(c) != 1 || c[0].StatusCode != "Decrypted Variables Error" || c[0].Message != "parameter does not exist: /ci/api-token" {
+		t.Errorf("DOWNLOAD_SOURCE contexts = %+v", c)
+	}
+}
+
+func TestBuildExportedAndEnv(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "exported")
+	r := codeyard(t, home, "build", dir, "--json", "--env", "OVERRIDE_ME=from-flag", "--project", "my-app")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	b := decode(t, r.stdout)
+	got := map[string]string{}
+	for _, v := range b.ExportedEnvironmentVariables {
+		got[v.Name] = v.Value
+	}
+	if got["IMAGE_TAG"] != "my-app-1" || got["FROM_ENV"] != "from-flag" {
+		t.Errorf("exported = %v, want IMAGE_TAG=my-app-1 FROM_ENV=from-flag", got)
+	}
+}
+
+func TestBuildTimeoutAndInterrupt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "buildspec.yml"), []byte("version: 0.2\nphases:\n  build:\n    commands:\n      - echo started\n      - sleep 300\n"), 0o644)
+
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		start := time.Now()
+		r := codeyard(t, t.TempDir(), "build", dir, "--timeout", "1s", "--json")
+		if r.code != 124 || decode(t, r.stdout).BuildStatus != "TIMED_OUT" {
+			t.Errorf("exit %d, want 124 and TIMED_OUT\n%s", r.code, r.stderr)
+		}
+		if d := time.Since(start); d > 7*time.Second {
+			t.Errorf("took %v", d)
+		}
+	})
+	t.Run("interrupt", func(t *testing.T) {
+		t.Parallel()
+		cmd := exec.Command(binary, "build", dir, "--json")
+		cmd.Env = append(os.Environ(), "CODEYARD_HOME="+t.TempDir())
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(errOut.String(), "started") && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		start := time.Now()
+		cmd.Process.Signal(syscall.SIGINT)
+		err := cmd.Wait()
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("stop took %v, want < 5s", d)
+		}
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			t.Errorf("exit %v, want 130", err)
+		}
+		if b := decode(t, out.String()); b.BuildStatus != "STOPPED" {
+			t.Errorf("buildStatus %s, want STOPPED", b.BuildStatus)
+		}
+	})
+}
+
+func TestBuildUsageErrors(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "/does/not/exist"}, "not a directory"},
+		{[]string{"build", ".", "--env", "NOEQUALS"}, "want NAME=VALUE"},
+		{[]string{"build", ".", "--env", "CODEBUILD_X=1"}, "reserved"},
+		{[]string{"build", ".", "--secrets-file", "/nope.json"}, "--secrets-file"},
+		{[]string{"build", ".", "--project", "-bad"}, "project name"},
+	}
+	for _, tt := range tests {
+		r := codeyard(t, home, tt.args...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("codeyard %v: exit %d stderr %q; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
+		}
+	}
+}
