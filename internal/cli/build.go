@@ -324,7 +324,8 @@ func printSummary(w io.Writer, b *build.Build, logPath string) {
 		}
 		ctx := ""
 		if len(p.Contexts) > 0 && p.Contexts[0].StatusCode != "" {
-			ctx = p.Contexts[0].StatusCode + ": " + p.Contexts[0].Message
+			msg, _, _ := strings.Cut(p.Contexts[0].Message, "\n")
+			ctx = p.Contexts[0].StatusCode + ": " + msg
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", p.Type, p.Status, roundDuration(p.Duration()), ctx)
 	}

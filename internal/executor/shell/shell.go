@@ -71,7 +71,8 @@ type state struct {
 	outR, outW *os.File
 	nonce      string
 	prefix     []byte // "\x1ecy<nonce>:"
-	sessions   map[string]*session
+	sessions   map[string]*session // the current shell of each run-as user
+	all        []*session          // every shell started, for Destroy
 	seq        int
 	buf        []byte
 	carry      int // buf[:carry] is output read after the last sentinel
@@ -174,6 +175,7 @@ func (x *Executor) Run(ctx context.Context, p *build.Plan, s build.Step, out io.
 			return 0, err
 		}
 		st.sessions[key] = sess
+		st.all = append(st.all, sess)
 	} else if exports := sess.pendingExports(s.Env); exports != "" {
 		// Exports print nothing, so their output can go anywhere.
 		if _, err := x.exec(ctx, st, sess, exports, io.Discard); err != nil {
@@ -462,11 +464,11 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 	if st == nil {
 		return nil
 	}
-	for _, sess := range st.sessions {
+	for _, sess := range st.all {
 		sess.cmdW.Close()
 		sess.signal(syscall.SIGKILL)
 	}
-	for _, sess := range st.sessions {
+	for _, sess := range st.all {
 		select {
 		case <-sess.dead:
 		case <-ctx.Done():
