@@ -70,7 +70,7 @@ type state struct {
 	dir        string // private directory holding command scripts
 	outR, outW *os.File
 	nonce      string
-	prefix     []byte // "\x1ecy<nonce>:"
+	prefix     []byte              // "\x1ecy<nonce>:"
 	sessions   map[string]*session // the current shell of each run-as user
 	all        []*session          // every shell started, for Destroy
 	seq        int
