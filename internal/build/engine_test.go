@@ -601,3 +601,47 @@ func (failingExecutor) Run(context.Context, *build.Plan, build.Step, io.Writer) 
 	return 0, errors.New("not set up")
 }
 func (failingExecutor) Destroy(context.Context, *build.Plan) error { return nil }
+
+func TestRunAs(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("run-as needs root; scripts/test runs as root in CI")
+	}
+	spec := `version: 0.2
+run-as: nobody
+phases:
+  install:
+    commands:
+      - id -un > who-install
+  build:
+    run-as: root
+    commands:
+      - id -un > who-build
+  post_build:
+    commands:
+      - id -un > who-post; echo "home=$HOME"
+`
+	ws, err := os.MkdirTemp("", "codeyard-runas-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(ws) })
+	os.Chmod(ws, 0o755)
+	os.WriteFile(filepath.Join(ws, "buildspec.yml"), []byte(spec), 0o644)
+	var log bytes.Buffer
+	e := build.NewEngine(shell.New(shell.Options{}), nil)
+	b := e.Run(t.Context(), &build.Request{UUID: "u", Project: "p", Region: "us-east-1", Account: "1", Workspace: ws,
+		BaseEnv: []string{"PATH=" + os.Getenv("PATH")}}, &log)
+	if b.Status != build.StatusSucceeded {
+		t.Fatalf("status %s; log:\n%s", b.Status, log.String())
+	}
+	for file, want := range map[string]string{"who-install": "nobody", "who-build": "root", "who-post": "nobody"} {
+		got, _ := os.ReadFile(filepath.Join(ws, file))
+		if strings.TrimSpace(string(got)) != want {
+			t.Errorf("%s = %q, want %q", file, strings.TrimSpace(string(got)), want)
+		}
+	}
+	if !strings.Contains(log.String(), "home=/nonexistent") {
+		t.Errorf("run-as user's HOME not set:\n%s", log.String())
+	}
+}

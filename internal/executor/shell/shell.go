@@ -296,6 +296,10 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 			cmdW.Close()
 			return nil, err
 		}
+		if err := giveWorkspace(p.Workspace, cred); err != nil {
+			cmdW.Close()
+			return nil, err
+		}
 		cmd.SysProcAttr.Credential = cred
 		env = append(env, "HOME="+home, "USER="+s.RunAs, "LOGNAME="+s.RunAs)
 		os.Chmod(st.dir, 0o755)
@@ -341,6 +345,34 @@ func lookupUser(name string) (*syscall.Credential, string, error) {
 		return nil, "", &build.ContextError{StatusCode: build.CodeClientError, Message: fmt.Sprintf("run-as user %s needs codeyard to run as root", name)}
 	}
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, u.HomeDir, nil
+}
+
+// giveWorkspace hands the workspace to a run-as user, as CodeBuild grants
+// that user access to the source, and checks the user can reach it.
+func giveWorkspace(ws string, cred *syscall.Credential) error {
+	err := filepath.WalkDir(ws, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(path, int(cred.Uid), int(cred.Gid))
+	})
+	if err != nil {
+		return fmt.Errorf("give the workspace to the run-as user: %w", err)
+	}
+	for d := filepath.Dir(ws); ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if ok && fi.Mode().Perm()&0o001 == 0 && !(st.Uid == cred.Uid && fi.Mode().Perm()&0o100 != 0) && !(st.Gid == cred.Gid && fi.Mode().Perm()&0o010 != 0) {
+			return &build.ContextError{StatusCode: build.CodeClientError,
+				Message: fmt.Sprintf("run-as user cannot reach the source directory: %s is not searchable by uid %d", d, cred.Uid)}
+		}
+		if d == "/" {
+			return nil
+		}
+	}
 }
 
 // pump copies output to out until sess's sentinel, and returns the exit
