@@ -299,7 +299,7 @@ func (r *run) downloadSource() bool {
 		r.end(i, StatusFailed, Context{StatusCode: CodeYAMLFileError, Message: err.Error()}, true)
 		return false
 	}
-	if v, ok := r.e.exec.(interface{ Check(*Plan) error }); ok {
+	if v, ok := r.e.exec.(Checker); ok {
 		if err := v.Check(r.plan); err != nil {
 			st, c := r.failure(err)
 			r.end(i, st, c, true)

@@ -29,3 +29,11 @@ type Executor interface {
 	Run(ctx context.Context, p *Plan, s Step, out io.Writer) (exitCode int, err error)
 	Destroy(ctx context.Context, p *Plan) error
 }
+
+// Checker is implemented by executors that cannot run every plan (a host
+// executor cannot run a Windows shell, say). The Engine calls Check after
+// compiling a plan, in DOWNLOAD_SOURCE, so the build fails there with the
+// error's context rather than in the middle of a phase.
+type Checker interface {
+	Check(p *Plan) error
+}

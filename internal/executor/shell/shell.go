@@ -35,7 +35,10 @@ import (
 	"github.com/codeyard/codeyard/internal/build"
 )
 
-var _ build.Executor = (*Executor)(nil)
+var (
+	_ build.Executor = (*Executor)(nil)
+	_ build.Checker  = (*Executor)(nil)
+)
 
 // Executor is the host shell executor. One Executor can run many builds at
 // once; each Plan is told apart by its BuildID.
