@@ -365,7 +365,6 @@ env:
     FROM_SPEC: spec
     OVERRIDDEN: spec
     LITERAL: $PATH:/extra
-    CODEBUILD_BUILD_ID: user-cannot-set-this
   exported-variables:
     - VERSION
     - FROM_SPEC
@@ -638,7 +637,7 @@ phases:
 	for file, want := range map[string]string{"who-install": "nobody", "who-build": "root", "who-post": "nobody"} {
 		got, _ := os.ReadFile(filepath.Join(ws, file))
 		if strings.TrimSpace(string(got)) != want {
-			t.Errorf("%s = %q, want %q", file, strings.TrimSpace(string(got)), want)
+			t.Errorf("%s = %q, want %q\n%s", file, strings.TrimSpace(string(got)), want, log.String())
 		}
 	}
 	if !strings.Contains(log.String(), "home=/nonexistent") {

@@ -351,8 +351,12 @@ func lookupUser(name string) (*syscall.Credential, string, error) {
 }
 
 // giveWorkspace hands the workspace to a run-as user, as CodeBuild grants
-// that user access to the source, and checks the user can reach it.
+// that user access to the source, and checks the user can reach it. Root
+// needs nothing handed to it.
 func giveWorkspace(ws string, cred *syscall.Credential) error {
+	if cred.Uid == 0 {
+		return nil
+	}
 	err := filepath.WalkDir(ws, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
