@@ -66,7 +66,7 @@ func quotedRaw(src string, off int) (string, bool) {
 }
 
 // decodeQuoted decodes the content of a single- or double-quoted scalar:
-// line folding, '' in single quotes, escapes in double quotes. A non-empty
+// line folding, doubled quotes in single quotes, escapes in double quotes. A non-empty
 // problem is the message for an invalid escape, in libyaml's words.
 func decodeQuoted(raw string, single bool) (text, problem string) {
 	var b strings.Builder
