@@ -3,8 +3,8 @@
 //
 // A version 0.2 plan runs in one long-lived shell per run-as user, so
 // variables, the working directory and functions persist from one command
-// to the next and across phases, as CodeBuild's do. The shell reads the
-// path of each command's script from a pipe on file descriptor 8, sources
+// to the next and across phases, as CodeBuild's do. The shell reads each
+// command from a pipe on file descriptor 8 (one line, quoted), evaluates
 // it, and writes a sentinel line carrying the exit status to file
 // descriptor 9, which shares the pipe that stdout and stderr go to: so a
 // command's output always comes before the line that ends it, and a
@@ -70,13 +70,11 @@ const bufSize = 1 << 20
 
 // state is what the Executor keeps for one Plan.
 type state struct {
-	dir        string // private directory holding command scripts
 	outR, outW *os.File
 	nonce      string
 	prefix     []byte              // "\x1ecy<nonce>:"
 	sessions   map[string]*session // the current shell of each run-as user
 	all        []*session          // every shell started, for Destroy
-	seq        int
 	buf        []byte
 	carry      int // buf[:carry] is output read after the last sentinel
 }
@@ -90,25 +88,19 @@ type session struct {
 	env  map[string]string
 }
 
-// Setup creates the build's private directory and its output pipe.
+// Setup creates the build's output pipe.
 func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 	if p.Workspace == "" {
 		return errors.New("plan has no workspace")
 	}
-	dir, err := os.MkdirTemp("", "codeyard-shell-")
-	if err != nil {
-		return err
-	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		os.RemoveAll(dir)
 		return err
 	}
 	growPipe(r)
 	var nb [8]byte
 	rand.Read(nb[:])
 	st := &state{
-		dir:      dir,
 		outR:     r,
 		outW:     w,
 		nonce:    hex.EncodeToString(nb[:]),
@@ -195,12 +187,7 @@ func (x *Executor) Run(ctx context.Context, p *build.Plan, s build.Step, out io.
 // exec has sess run one script and copies its output to out until the
 // script's sentinel.
 func (x *Executor) exec(ctx context.Context, st *state, sess *session, script string, out io.Writer) (int, error) {
-	st.seq++
-	path := filepath.Join(st.dir, "c"+strconv.Itoa(st.seq))
-	if err := os.WriteFile(path, []byte(script+"\n"), 0o644); err != nil {
-		return 0, err
-	}
-	if _, err := io.WriteString(sess.cmdW, path+"\n"); err != nil && !sess.exited() {
+	if _, err := io.WriteString(sess.cmdW, encode(script)); err != nil && !sess.exited() {
 		return 0, fmt.Errorf("send command to shell: %w", err)
 	}
 
@@ -260,18 +247,50 @@ func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// loop is the script each shell runs. __cy_r is set while a command runs,
-// so the EXIT trap reports only an exit from inside a command.
+// encode turns a script into the one line the shell's loop reads: an
+// assignment of the script, single-quoted, with its line breaks spelled
+// as $__cy_nl. Sending scripts down the pipe, rather than writing a file
+// per command, keeps a command's overhead to a few system calls.
+func encode(script string) string {
+	var b strings.Builder
+	b.Grow(len(script) + 16)
+	b.WriteString("__cy_c='")
+	for i := 0; i < len(script); i++ {
+		switch c := script[i]; c {
+		case '\'':
+			b.WriteString(`'\''`)
+		case '\n':
+			b.WriteString(`'"$__cy_nl"'`)
+		case 0:
+			// A shell cannot hold NUL bytes; drop them as a shell would.
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteString("'\n")
+	return b.String()
+}
+
+// loop is the script each shell runs: read a line, evaluate it to get
+// the script, evaluate the script, report its status. __cy_r is set while a
+// command runs, so the EXIT trap reports only an exit from inside one.
 const loop = `__cy_r=
+__cy_nl='
+'
 trap '__cy_s=$?; if [ -n "$__cy_r" ]; then printf "\036cy%[1]s:x:%%d\n" "$__cy_s" >&9; fi' EXIT
-while IFS= read -r __cy_f <&8; do
+while IFS= read -r __cy_l <&8; do
+eval "$__cy_l"
 __cy_r=1
-. "$__cy_f"
+eval "$__cy_c"
 __cy_s=$?
 __cy_r=
 printf '\036cy%[1]s:r:%%d\n' "$__cy_s" >&9
 done
 `
+
+// scriptName is $0 of the build's shells, so errors read as they do in
+// CodeBuild ("/codebuild/output/tmp/script.sh: 4: foo: not found").
+const scriptName = "/codebuild/output/tmp/script.sh"
 
 // start starts a shell for step s.
 func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, error) {
@@ -286,7 +305,7 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 	defer cmdR.Close()
 
 	env := append(append([]string(nil), p.Env...), s.Env...)
-	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce))
+	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce), scriptName)
 	cmd.Dir = p.SrcDir
 	cmd.Stdout = st.outW
 	cmd.Stderr = st.outW
@@ -305,7 +324,6 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		}
 		cmd.SysProcAttr.Credential = cred
 		env = append(env, "HOME="+home, "USER="+s.RunAs, "LOGNAME="+s.RunAs)
-		os.Chmod(st.dir, 0o755)
 	}
 	cmd.Env = env
 	if err := cmd.Start(); err != nil {
@@ -493,8 +511,7 @@ func (st *state) scan(data []byte) (code int, kind byte, start, end, partial int
 	}
 }
 
-// Destroy ends the build's shells and everything they started, and removes
-// the private directory.
+// Destroy ends the build's shells and everything they started.
 func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 	x.mu.Lock()
 	st := x.runs[p.BuildID]
@@ -520,5 +537,4 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 func (st *state) close() {
 	st.outR.Close()
 	st.outW.Close()
-	os.RemoveAll(st.dir)
 }
