@@ -36,6 +36,9 @@ const (
 	msgReserved = "No user environment variables can start with CODEBUILD_: %s"
 )
 
+// msgExhausted reports a buildspec whose aliases make it too big to read.
+const msgExhausted = "the buildspec expands to too many values through its aliases and merge keys"
+
 // The remaining messages are codeyard's, in the same style: "Expected X to
 // be of T type: found Y instead at line L, column C" for wrong types and
 // "Invalid ...: V. Expecting: ..." for wrong values.
@@ -99,6 +102,9 @@ func decode(root *node, budget *int, warns []Diagnostic) (*Spec, []Diagnostic, [
 }
 
 func (d *decoder) errorf(n *node, format string, args ...any) {
+	if d.exhausted {
+		return
+	}
 	line, col := 0, 0
 	if n != nil {
 		line, col = n.line, n.col
@@ -141,8 +147,8 @@ func (d *decoder) spend() bool {
 	}
 	*d.budget--
 	if *d.budget < 0 {
+		d.errorf(nil, msgExhausted)
 		d.exhausted = true
-		d.errorf(nil, "the buildspec expands to too many values through its aliases and merge keys")
 		return false
 	}
 	return true

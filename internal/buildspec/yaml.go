@@ -294,7 +294,12 @@ func tokenPosition(tk *token.Token) (int, int) {
 	return tk.Position.Line, tk.Position.Column
 }
 
+// errorf records an error. Once the budget is exhausted, the tree is
+// incomplete and further errors would be noise.
 func (l *loader) errorf(line, col int, format string, args ...any) {
+	if l.exhausted {
+		return
+	}
 	l.errs = append(l.errs, Diagnostic{Line: line, Column: col, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -305,8 +310,8 @@ func (l *loader) spend(n int) bool {
 	}
 	*l.budget -= n
 	if *l.budget < 0 {
+		l.errorf(0, 0, msgExhausted)
 		l.exhausted = true
-		l.errorf(0, 0, "the buildspec expands to too many values through its aliases and merge keys")
 		return false
 	}
 	return true
@@ -368,9 +373,8 @@ func (l *loader) convert(an ast.Node, indent int) *node {
 		*ast.NullNode, *ast.InfinityNode, *ast.NanNode, *ast.MergeKeyNode:
 		return l.scalar(an.GetToken(), an.Type() == ast.NullType)
 	case *ast.MappingKeyNode:
-		line, col := tokenPosition(n.Start)
-		l.errorf(line, col, "complex mapping keys (?) are not supported at line %d, column %d", line, col)
-		return &node{kind: nullKind, line: line, col: col}
+		// An explicit key, "? key".
+		return l.convert(n.Value, indent)
 	default:
 		line, col := l.position(an)
 		l.errorf(line, col, "unexpected YAML %s at line %d, column %d", an.Type(), line, col)
