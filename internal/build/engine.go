@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -147,9 +148,10 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 		ctx, cancel = context.WithTimeoutCause(ctx, req.Timeout, ErrTimedOut)
 		defer cancel()
 	}
-	red := NewRedactor(out, nil)
+	buf := bufio.NewWriterSize(out, 32<<10)
+	red := NewRedactor(buf, nil)
 	r := &run{e: e, req: req, b: b, red: red, ctx: ctx, succeedingSent: true}
-	r.log = &logWriter{r: red, now: e.now}
+	r.log = &logWriter{r: red, buf: buf, now: e.now}
 	r.plan = &Plan{BuildID: b.ID, Image: req.Image, Workspace: req.Workspace, SrcDir: b.SrcDir}
 
 	r.instant(PhaseSubmitted)
@@ -245,6 +247,7 @@ func (r *run) failure(err error) (Status, Context) {
 
 func (r *run) provision() bool {
 	i := r.begin(PhaseProvisioning)
+	r.log.sync()
 	if err := r.e.exec.Setup(r.ctx, r.plan); err != nil {
 		st, c := r.failure(err)
 		r.end(i, st, c, false)
@@ -286,6 +289,7 @@ func (r *run) downloadSource() bool {
 	r.spec = spec
 
 	r.log.printf("Processing environment variables")
+	r.log.sync()
 	env, c, ok := r.environment(info)
 	if !ok {
 		if st, ic, stopped := r.interruption(); stopped {
@@ -325,6 +329,7 @@ func (r *run) downloadSource() bool {
 }
 
 func (r *run) fetchSource() (SourceInfo, error) {
+	r.log.sync()
 	if r.req.Source == nil {
 		return SourceInfo{}, nil
 	}
@@ -561,6 +566,7 @@ func (r *run) runList(steps []Step) (Status, Context) {
 		}
 		s.Env = r.stepEnv()
 		r.log.printf("Running command %s", s.Command)
+		r.log.sync()
 		code, err := r.e.exec.Run(r.ctx, r.plan, s, r.log)
 		r.endCommand()
 		if err != nil {
@@ -624,6 +630,7 @@ func (r *run) captureExported() {
 			fmt.Fprintf(&sb, "printf '%%s\\037%%s\\036' %s \"${%s-}\"\n", n, n)
 		}
 		var buf strings.Builder
+		r.log.sync()
 		code, err := r.e.exec.Run(r.ctx, r.plan, Step{Command: sb.String(), RunAs: r.plan.RunAs, Env: r.stepEnv()}, &buf)
 		if err == nil && code == 0 {
 			for rec := range strings.SplitSeq(buf.String(), "\036") {

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sync"
@@ -12,10 +13,13 @@ const timeLayout = "2006/01/02 15:04:05.000000"
 
 // logWriter is a build's log: command output passed through as written, and
 // the agent's own lines, "[Container] <time> <message>", each on a line of
-// its own. Everything goes through the redactor.
+// its own. Everything goes through the redactor, then a buffer: command
+// output is flushed at once, so it streams live, while agent lines wait
+// for the next output or sync, so a command costs one write, not four.
 type logWriter struct {
 	mu      sync.Mutex // guards the fields below and serialises writes
 	r       *Redactor
+	buf     *bufio.Writer // what r writes to
 	now     func() time.Time
 	midLine bool // the last output byte written was not a newline
 }
@@ -28,7 +32,19 @@ func (l *logWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.midLine = p[len(p)-1] != '\n'
-	return l.r.Write(p)
+	n, err := l.r.Write(p)
+	if err == nil {
+		err = l.buf.Flush()
+	}
+	return n, err
+}
+
+// sync writes out buffered agent lines; the Engine calls it before
+// anything that may block.
+func (l *logWriter) sync() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Flush()
 }
 
 // printf writes one agent line. A command's last line that had no newline
@@ -59,6 +75,7 @@ func (l *logWriter) flush() {
 		l.midLine = false
 	}
 	l.r.Flush()
+	l.buf.Flush()
 }
 
 var _ io.Writer = (*logWriter)(nil)
