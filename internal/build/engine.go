@@ -247,7 +247,6 @@ func (r *run) failure(err error) (Status, Context) {
 
 func (r *run) provision() bool {
 	i := r.begin(PhaseProvisioning)
-	r.log.sync()
 	if err := r.e.exec.Setup(r.ctx, r.plan); err != nil {
 		st, c := r.failure(err)
 		r.end(i, st, c, false)
@@ -289,7 +288,6 @@ func (r *run) downloadSource() bool {
 	r.spec = spec
 
 	r.log.printf("Processing environment variables")
-	r.log.sync()
 	env, c, ok := r.environment(info)
 	if !ok {
 		if st, ic, stopped := r.interruption(); stopped {
@@ -329,7 +327,6 @@ func (r *run) downloadSource() bool {
 }
 
 func (r *run) fetchSource() (SourceInfo, error) {
-	r.log.sync()
 	if r.req.Source == nil {
 		return SourceInfo{}, nil
 	}
@@ -566,7 +563,6 @@ func (r *run) runList(steps []Step) (Status, Context) {
 		}
 		s.Env = r.stepEnv()
 		r.log.printf("Running command %s", s.Command)
-		r.log.sync()
 		code, err := r.e.exec.Run(r.ctx, r.plan, s, r.log)
 		r.endCommand()
 		if err != nil {
@@ -596,6 +592,7 @@ func (r *run) endCommand() {
 		r.red.Write([]byte("\n"))
 	}
 	r.red.Flush()
+	r.log.armLocked()
 }
 
 // stepEnv tells the executor about CODEBUILD_BUILD_SUCCEEDING when it has
@@ -630,7 +627,6 @@ func (r *run) captureExported() {
 			fmt.Fprintf(&sb, "printf '%%s\\037%%s\\036' %s \"${%s-}\"\n", n, n)
 		}
 		var buf strings.Builder
-		r.log.sync()
 		code, err := r.e.exec.Run(r.ctx, r.plan, Step{Command: sb.String(), RunAs: r.plan.RunAs, Env: r.stepEnv()}, &buf)
 		if err == nil && code == 0 {
 			for rec := range strings.SplitSeq(buf.String(), "\036") {

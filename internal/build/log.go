@@ -13,13 +13,16 @@ const timeLayout = "2006/01/02 15:04:05.000000"
 
 // logWriter is a build's log: command output passed through as written, and
 // the agent's own lines, "[Container] <time> <message>", each on a line of
-// its own. Everything goes through the redactor, then a buffer: command
-// output is flushed at once, so it streams live, while agent lines wait
-// for the next output or sync, so a command costs one write, not four.
+// its own. Everything goes through the redactor, then a buffer that a
+// timer flushes at most flushDelay after the first byte it holds: the log
+// streams live, and a build of many short commands does not pay two
+// writes (file and terminal) for every line.
 type logWriter struct {
 	mu      sync.Mutex // guards the fields below and serialises writes
 	r       *Redactor
 	buf     *bufio.Writer // what r writes to
+	timer   *time.Timer   // flushes buf; armed while buf holds bytes
+	armed   bool
 	now     func() time.Time
 	midLine bool // the last output byte written was not a newline
 }
@@ -33,17 +36,29 @@ func (l *logWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	l.midLine = p[len(p)-1] != '\n'
 	n, err := l.r.Write(p)
-	if err == nil {
-		err = l.buf.Flush()
-	}
+	l.armLocked()
 	return n, err
 }
 
-// sync writes out buffered agent lines; the Engine calls it before
-// anything that may block.
-func (l *logWriter) sync() {
+// flushDelay bounds how long a log byte waits in the buffer.
+const flushDelay = 10 * time.Millisecond
+
+func (l *logWriter) armLocked() {
+	if l.armed || l.buf.Buffered() == 0 {
+		return
+	}
+	l.armed = true
+	if l.timer == nil {
+		l.timer = time.AfterFunc(flushDelay, l.timedFlush)
+	} else {
+		l.timer.Reset(flushDelay)
+	}
+}
+
+func (l *logWriter) timedFlush() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.armed = false
 	l.buf.Flush()
 }
 
@@ -64,6 +79,7 @@ func (l *logWriter) printf(format string, args ...any) {
 	buf = append(buf, '\n')
 	l.r.Write(buf)
 	l.r.Flush()
+	l.armLocked()
 }
 
 // flush writes out what the redactor held back and ends an unfinished line.
@@ -76,6 +92,10 @@ func (l *logWriter) flush() {
 	}
 	l.r.Flush()
 	l.buf.Flush()
+	if l.timer != nil {
+		l.timer.Stop()
+	}
+	l.armed = false
 }
 
 var _ io.Writer = (*logWriter)(nil)
