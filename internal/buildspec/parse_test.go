@@ -881,6 +881,16 @@ func TestParseErrors(t *testing.T) {
 			want: []buildspec.Diagnostic{{Line: 3, Column: 399, Message: "the buildspec nests more than 200 levels deep at line 3, column 399"}},
 		},
 		{
+			name: "huge flow list",
+			src:  "version: 0.2\nx: [" + strings.Repeat("a, ", 4000) + "]\n",
+			want: []buildspec.Diagnostic{{Line: 2, Column: 4, Message: "the buildspec's mappings and flow collections have too many entries to parse in reasonable time (at line 2, column 4)"}},
+		},
+		{
+			name: "huge mapping",
+			src:  "version: 0.2\nx:\n" + strings.Repeat("  k: v\n", 4000),
+			want: []buildspec.Diagnostic{{Line: 3, Column: 3, Message: "the buildspec's mappings and flow collections have too many entries to parse in reasonable time (at line 3, column 3)"}},
+		},
+		{
 			name: "every error is reported",
 			src:  "phases:\n  biuld:\n    commands: [make]\n  build:\n    commands:\n      - a: b\n",
 			want: []buildspec.Diagnostic{
@@ -1079,18 +1089,18 @@ func TestParseTooLarge(t *testing.T) {
 }
 
 // TestAliasBomb checks that aliases and merge keys cannot make Parse do
-// unbounded work: a 70 KB buildspec that merges a 1000-key map into 3000
-// maps would copy three million keys.
+// unbounded work: a 60 KB buildspec that merges a 2000-key map into 3000
+// maps would copy six million keys.
 func TestAliasBomb(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
 	b.WriteString("version: 0.2\nm0: &m0 {")
-	for j := 0; j < 1000; j++ {
+	for j := 0; j < 2000; j++ {
 		fmt.Fprintf(&b, "k%d: x, ", j)
 	}
-	b.WriteString("}\nenv:\n  variables:\n")
+	b.WriteString("}\nx:\n")
 	for i := 0; i < 3000; i++ {
-		fmt.Fprintf(&b, "    V%d: {<<: *m0}\n", i)
+		b.WriteString("  - {<<: *m0}\n")
 	}
 	b.WriteString("phases:\n  build:\n    commands: [make]\n")
 	start := time.Now()
@@ -1125,16 +1135,29 @@ func TestAliasReuse(t *testing.T) {
 	}
 }
 
-// largeBuildspec returns a valid buildspec of at least size bytes.
+// largeBuildspec returns a valid buildspec of at least size bytes, made
+// the way a large real one is: many commands and block scalars, and a batch
+// build list, rather than a few huge maps.
 func largeBuildspec(size int) []byte {
 	var b strings.Builder
 	b.WriteString("version: 0.2\nenv:\n  variables:\n")
-	for i := 0; b.Len() < size/2; i++ {
+	for i := 0; i < 200; i++ {
 		fmt.Fprintf(&b, "    VAR_%d: \"value %d with some text\"\n", i, i)
 	}
-	b.WriteString("phases:\n  build:\n    commands:\n")
-	for i := 0; b.Len() < size; i++ {
-		fmt.Fprintf(&b, "      - echo \"step %d\" && ./scripts/run.sh --flag=%d | tee -a log.txt\n", i, i)
+	b.WriteString("batch:\n  build-list:\n")
+	for i := 0; b.Len() < size/4; i++ {
+		fmt.Fprintf(&b, "    - identifier: build_%d\n      env:\n        compute-type: BUILD_GENERAL1_SMALL\n        variables:\n          SHARD: \"%d\"\n", i, i)
+	}
+	b.WriteString("phases:\n")
+	for k, phase := range []string{"install", "pre_build", "build", "post_build"} {
+		fmt.Fprintf(&b, "  %s:\n    commands:\n", phase)
+		for i := 0; i == 0 || b.Len() < size*(k+2)/5; i++ {
+			if i%10 == 0 {
+				fmt.Fprintf(&b, "      - |\n        if [ -f step%d ]; then\n          ./scripts/run.sh --flag=%d\n        fi\n", i, i)
+				continue
+			}
+			fmt.Fprintf(&b, "      - echo \"step %d\" && ./scripts/run.sh --flag=%d | tee -a log.txt\n", i, i)
+		}
 	}
 	return []byte(b.String())
 }
@@ -1151,8 +1174,11 @@ func TestParseLargeFile(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("Parse(1 MiB) took %v", d)
 	}
-	if n := len(spec.Phases[0].Commands); n < 5000 {
-		t.Errorf("Parse(1 MiB) found %d commands, want more than 5000", n)
+	if n := len(spec.Batch.Tasks); n < 1000 {
+		t.Errorf("Parse(1 MiB) found %d batch builds, want more than 1000", n)
+	}
+	if n := len(spec.Phases[2].Commands); n < 1000 {
+		t.Errorf("Parse(1 MiB) found %d build commands, want more than 1000", n)
 	}
 }
 

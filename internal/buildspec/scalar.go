@@ -199,27 +199,23 @@ func decodeBlock(src string, lineStart []int, headerLine int, header string, ind
 		}
 	}
 
-	// lines[i] is the text of source line headerLine+1+i, without its line
-	// break; broken[i] says whether a line break ends it.
-	var lines []string
-	var broken []bool
-	for ln := headerLine; ln < len(lineStart); ln++ {
-		start := lineStart[ln]
-		end := len(src)
-		if ln+1 < len(lineStart) {
-			end = lineStart[ln+1] - 1
-		}
-		if start > end {
-			break
-		}
-		lines = append(lines, src[start:end])
-		broken = append(broken, end < len(src))
+	// line(i) is the text of source line headerLine+1+i without its line
+	// break, and broken(i) says whether a line break ends it. n is the
+	// number of such lines; a final line break leaves an empty, unbroken
+	// "line" after it, which is the end of the input, not a line.
+	nLines := len(lineStart) - headerLine
+	if nLines > 0 && lineStart[len(lineStart)-1] == len(src) {
+		nLines--
 	}
-	// A final line break leaves an empty, unbroken "line" after it: the end
-	// of the input, not a line.
-	if n := len(lines); n > 0 && lines[n-1] == "" && !broken[n-1] {
-		lines, broken = lines[:n-1], broken[:n-1]
+	nLines = max(nLines, 0)
+	lineEnd := func(i int) int {
+		if ln := headerLine + i + 1; ln < len(lineStart) {
+			return lineStart[ln] - 1
+		}
+		return len(src)
 	}
+	line := func(i int) string { return src[lineStart[headerLine+i]:lineEnd(i)] }
+	broken := func(i int) bool { return lineEnd(i) < len(src) }
 
 	spaces := func(s string) int {
 		n := 0
@@ -239,12 +235,12 @@ func decodeBlock(src string, lineStart []int, headerLine int, header string, ind
 		// Auto-detection: the leading empty lines and the first content
 		// line decide, whichever is indented most.
 		most := 0
-		for ; pos < len(lines); pos++ {
-			n := spaces(lines[pos])
+		for ; pos < nLines; pos++ {
+			n := spaces(line(pos))
 			if n > most {
 				most = n
 			}
-			if n < len(lines[pos]) {
+			if n < len(line(pos)) {
 				break
 			}
 			breaks++
@@ -257,9 +253,9 @@ func decodeBlock(src string, lineStart []int, headerLine int, header string, ind
 	// spaces and nothing else.
 	scanBreaks := func() int {
 		n := 0
-		for ; pos < len(lines); pos++ {
-			sp := spaces(lines[pos])
-			if sp < len(lines[pos]) || sp > width {
+		for ; pos < nLines; pos++ {
+			sp := spaces(line(pos))
+			if sp < len(line(pos)) || sp > width {
 				break
 			}
 			n++
@@ -272,21 +268,21 @@ func decodeBlock(src string, lineStart []int, headerLine int, header string, ind
 
 	var b strings.Builder
 	lineBreak := ""
-	for pos < len(lines) && spaces(lines[pos]) >= width {
+	for pos < nLines && spaces(line(pos)) >= width {
 		b.WriteString(strings.Repeat("\n", breaks))
-		text := lines[pos][width:]
+		text := line(pos)[width:]
 		leadingNonBlank := text != "" && !isWhite(text[0])
 		b.WriteString(text)
 		lineBreak = ""
-		if broken[pos] {
+		if broken(pos) {
 			lineBreak = "\n"
 		}
 		pos++
 		breaks = scanBreaks()
-		if pos >= len(lines) || spaces(lines[pos]) < width {
+		if pos >= nLines || spaces(line(pos)) < width {
 			break
 		}
-		next := lines[pos][width:]
+		next := line(pos)[width:]
 		if folded && lineBreak == "\n" && leadingNonBlank && next != "" && !isWhite(next[0]) {
 			if breaks == 0 {
 				b.WriteByte(' ')

@@ -18,6 +18,10 @@ import (
 // levels.
 const maxDepth = 200
 
+// maxShapeCost bounds the sum of the squares of the number of entries of
+// each mapping and flow collection; see checkShape.
+const maxShapeCost = 10_000_000
+
 type kind uint8
 
 const (
@@ -140,9 +144,8 @@ func parseYAML(src string) (file *ast.File, d *Diagnostic) {
 	if tk := tokens.InvalidToken(); tk != nil {
 		return nil, syntaxDiagnostic(tk.Error, tk)
 	}
-	if tk := tooDeep(tokens); tk != nil {
-		return nil, &Diagnostic{Line: tk.Position.Line, Column: tk.Position.Column, Message: fmt.Sprintf(
-			"the buildspec nests more than %d levels deep at line %d, column %d", maxDepth, tk.Position.Line, tk.Position.Column)}
+	if d := checkShape(tokens); d != nil {
+		return nil, d
 	}
 	f, err := parser.Parse(tokens, 0, parser.AllowDuplicateMapKey())
 	if err != nil {
@@ -177,42 +180,113 @@ func syntaxDiagnostic(msg string, tk *token.Token) *Diagnostic {
 	return &Diagnostic{Line: line, Column: col, Message: fmt.Sprintf("%s at line %d", msg, line)}
 }
 
-// tooDeep returns the token at which the nesting of tokens first exceeds
-// maxDepth, or nil. The estimate only errs upwards: it adds the flow
-// nesting, the number of increasing indentation levels open and the block
-// indicators seen on the current line.
-func tooDeep(tokens token.Tokens) *token.Token {
-	flow := 0
-	var indents []int
-	line, onLine := 0, 0
+// checkShape refuses, before goccy/go-yaml parses them, tokens that would
+// make the parser slow: nesting deeper than maxDepth, and mappings and flow
+// collections with many entries, which the parser handles in time
+// quadratic in their number of entries (a block mapping of 35,000 keys
+// takes a second, a flow list of 90,000 entries most of a minute). The
+// sum of the squares of the entry counts is bounded by maxShapeCost; real
+// buildspecs stay far below it, and block sequences, the shape of long
+// command lists, are linear and not counted.
+func checkShape(tokens token.Tokens) *Diagnostic {
+	type level struct {
+		col  int // column of the level's lines
+		keys int // block mapping keys at that column
+		at   *token.Token
+	}
+	type flowLevel struct {
+		entries int
+		empty   bool
+		at      *token.Token
+	}
+	var (
+		levels []level
+		flows  []flowLevel
+		cost   int
+		line   int
+		onLine int // tokens seen on the current line
+		inds   int // block indicators seen on the current line
+	)
+	tooBig := func(tk *token.Token) *Diagnostic {
+		l, c := tokenPosition(tk)
+		return &Diagnostic{Line: l, Column: c, Message: fmt.Sprintf(
+			"the buildspec's mappings and flow collections have too many entries to parse in reasonable time (at line %d, column %d)", l, c)}
+	}
+	closeLevel := func(lv level) bool {
+		cost += lv.keys * lv.keys
+		return cost > maxShapeCost
+	}
 	for _, tk := range tokens {
 		if tk.Position == nil || tk.Type == token.CommentType {
 			continue
 		}
 		if tk.Position.Line != line {
-			line, onLine = tk.Position.Line, 0
-			if flow == 0 {
+			line, onLine, inds = tk.Position.Line, 0, 0
+			if len(flows) == 0 {
 				c := tk.Position.Column
-				for len(indents) > 0 && indents[len(indents)-1] >= c {
-					indents = indents[:len(indents)-1]
+				for len(levels) > 0 && levels[len(levels)-1].col >= c {
+					lv := levels[len(levels)-1]
+					levels = levels[:len(levels)-1]
+					if lv.col == c {
+						// The same level goes on.
+						levels = append(levels, lv)
+						break
+					}
+					if closeLevel(lv) {
+						return tooBig(lv.at)
+					}
 				}
-				indents = append(indents, c)
+				if len(levels) == 0 || levels[len(levels)-1].col < c {
+					levels = append(levels, level{col: c, at: tk})
+				}
+			}
+		}
+		onLine++
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			flows = append(flows, flowLevel{empty: true, at: tk})
+		case token.SequenceEndType, token.MappingEndType:
+			if n := len(flows); n > 0 {
+				f := flows[n-1]
+				flows = flows[:n-1]
+				if !f.empty {
+					f.entries++
+				}
+				cost += f.entries * f.entries
+				if cost > maxShapeCost {
+					return tooBig(f.at)
+				}
+			}
+		case token.CollectEntryType:
+			if n := len(flows); n > 0 {
+				flows[n-1].entries++
+			}
+		case token.MappingValueType:
+			if len(flows) == 0 && onLine == 2 && len(levels) > 0 {
+				levels[len(levels)-1].keys++
 			}
 		}
 		switch tk.Type {
-		case token.SequenceStartType, token.MappingStartType:
-			flow++
-		case token.SequenceEndType, token.MappingEndType:
-			if flow > 0 {
-				flow--
-			}
 		case token.SequenceEntryType, token.MappingKeyType, token.MappingValueType:
-			if flow == 0 {
-				onLine++
+			if len(flows) == 0 {
+				inds++
 			}
 		}
-		if flow+len(indents)+onLine > maxDepth {
-			return tk
+		if n := len(flows); n > 0 && tk.Type != token.SequenceStartType && tk.Type != token.MappingStartType {
+			flows[n-1].empty = false
+		}
+		depth := len(flows) + len(levels) + inds
+		if depth > maxDepth {
+			l, c := tokenPosition(tk)
+			return &Diagnostic{Line: l, Column: c, Message: fmt.Sprintf(
+				"the buildspec nests more than %d levels deep at line %d, column %d", maxDepth, l, c)}
+		}
+	}
+	for len(levels) > 0 {
+		lv := levels[len(levels)-1]
+		levels = levels[:len(levels)-1]
+		if closeLevel(lv) {
+			return tooBig(lv.at)
 		}
 	}
 	return nil
