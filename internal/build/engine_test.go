@@ -644,3 +644,27 @@ phases:
 		t.Errorf("run-as user's HOME not set:\n%s", log.String())
 	}
 }
+
+// BenchmarkEngine runs whole builds on the host shell executor: the fixed
+// cost of a build, and the cost per command.
+func BenchmarkEngine(b *testing.B) {
+	for _, n := range []int{1, 100} {
+		b.Run(fmt.Sprintf("commands=%d", n), func(b *testing.B) {
+			var sb strings.Builder
+			sb.WriteString("version: 0.2\nphases:\n  build:\n    commands:\n")
+			for i := range n {
+				fmt.Fprintf(&sb, "      - echo step %d\n", i)
+			}
+			ws := b.TempDir()
+			os.WriteFile(filepath.Join(ws, "buildspec.yml"), []byte(sb.String()), 0o644)
+			e := build.NewEngine(shell.New(shell.Options{}), nil)
+			for b.Loop() {
+				bld := e.Run(b.Context(), &build.Request{UUID: "u", Project: "bench", Region: "us-east-1", Account: "1",
+					Workspace: ws, BaseEnv: []string{"PATH=" + os.Getenv("PATH")}}, io.Discard)
+				if bld.Status != build.StatusSucceeded {
+					b.Fatalf("build %s", bld.Status)
+				}
+			}
+		})
+	}
+}
