@@ -257,7 +257,9 @@ func (d *decoder) spec(root *node) *Spec {
 			d.env(p.val, &spec.Env, k)
 		case "environment_variables":
 			if d.version != "0.1" {
-				d.warnf(p.key, "environment_variables is the buildspec version 0.1 name of env and is ignored in version %s", d.version)
+				if d.version == "0.2" {
+					d.warnf(p.key, "environment_variables is the buildspec version 0.1 name of env and is ignored in version 0.2")
+				}
 				continue
 			}
 			if envKey != nil {
@@ -631,6 +633,9 @@ func (d *decoder) reports(n *node) []Report {
 				hasFiles = q.val.kind != nullKind
 				r.Files = d.strs(q.val, sub)
 			case "file-format":
+				if q.val.kind == nullKind {
+					continue
+				}
 				f := strings.ToUpper(d.str(q.val, sub))
 				kind, ok := reportFormats[f]
 				if !ok {
@@ -776,7 +781,7 @@ func (d *decoder) cache(n *node) *Cache {
 			}
 		case "action":
 			c.Action = d.str(p.val, sub)
-			if c.Action != CacheRestore && c.Action != CacheSave {
+			if c.Action != "" && c.Action != CacheRestore && c.Action != CacheSave {
 				d.errorf(p.val, "Invalid cache action: %s. Expecting: restore,save", c.Action)
 			}
 		default:

@@ -337,6 +337,11 @@ phases:
 				Phases: buildPhase("make")},
 		},
 		{
+			name: "anchored keys and values",
+			src:  "version: 0.2\nenv:\n  variables:\n    &k KEY: value\n    OTHER: &v >-\n      x\n      y\n    !!str THIRD: *v\nphases:\n  build:\n    commands: [make]\n",
+			want: &buildspec.Spec{Version: "0.2", Env: buildspec.Env{Variables: []buildspec.Var{{Name: "KEY", Value: "value"}, {Name: "OTHER", Value: "x y"}, {Name: "THIRD", Value: "x y"}}}, Phases: buildPhase("make")},
+		},
+		{
 			name: "explicit key",
 			src:  "version: 0.2\nenv:\n  variables:\n    ? A\n    : b\nphases:\n  build:\n    commands: [make]\n",
 			want: &buildspec.Spec{Version: "0.2", Env: buildspec.Env{Variables: []buildspec.Var{{Name: "A", Value: "b"}}}, Phases: buildPhase("make")},
@@ -412,6 +417,7 @@ func TestCommandText(t *testing.T) {
 		{"tab in single quotes", "- 'a\tb'", "a\tb"},
 		{"tab in literal", "- |\n        all:\n        \tgo build", "all:\n\tgo build\n"},
 		{"anchored scalar", "- &x echo anchored", "echo anchored"},
+		{"anchored block scalar", "- &x |\n        anchored block", "anchored block\n"},
 		{"flow sequence entry", "- echo [a, b]", "echo [a, b]"},
 		{"braces inside plain", "- echo ${VAR:-default} {a}", "echo ${VAR:-default} {a}"},
 		{"Windows path", `- C:\tools\bin\app.exe /x`, `C:\tools\bin\app.exe /x`},

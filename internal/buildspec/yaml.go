@@ -543,8 +543,10 @@ func (l *loader) mapping(values []*ast.MappingValueNode, line, col int) *node {
 			continue
 		}
 		own[k.text] = k.line
-		keyIndent := k.col - 1
-		v := l.convert(mv.Value, keyIndent)
+		// The key's indentation counts from its first token, which is an
+		// anchor or a tag if it has one.
+		_, kc := l.position(mv.Key)
+		v := l.convert(mv.Value, kc-1)
 		if v.line == 0 {
 			v = &node{kind: v.kind, text: v.text, pairs: v.pairs, items: v.items, line: k.line, col: k.col}
 		}

@@ -33,9 +33,10 @@ FILE:LINE:COLUMN: message, and every key CodeBuild would ignore as
 FILE:LINE:COLUMN: warning: message. It exits with status 1 if any file is
 invalid.
 
-With --json, it prints the normalized buildspec: the exact commands, values
-and settings a build would use. For several files it prints a JSON array of
-{"file", "spec", "warnings", "errors"} objects.`,
+With --json, it prints the normalized buildspec on standard output: the
+exact commands, values and settings a build would use (nothing if the file
+is invalid). For several files it prints a JSON array of {"file", "spec",
+"warnings", "errors"} objects.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return checkBuildspecs(s, args, asJSON)
