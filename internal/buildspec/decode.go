@@ -8,8 +8,8 @@ import (
 	"strings"
 )
 
-// Messages repeated from CodeBuild. Each comes from public build logs that
-// quote CodeBuild's phase context verbatim.
+// Messages repeated from CodeBuild. Each comes from public build logs or
+// issues that quote CodeBuild verbatim.
 const (
 	// "YAML_FILE_ERROR Message: Invalid buildspec phase name: artifacts.
 	// Expecting: build,install,post_build,pre_build" (build log of
@@ -28,8 +28,14 @@ const (
 	// second line is always the one before it. Finally entries get the
 	// same wording with Finally in place of Commands.
 	msgSubkeys = "Expected %s[%d] to be of string type: found subkeys instead at line %d, value of the key tag on line %d might be empty"
-	// CodeBuild's answer to a buildspec without a version (see load).
+	// "YAML_FILE_ERROR Message: wrong number of container tags, expected
+	// 1" is what public build logs show for a file without a version key
+	// (aws/serverless-application-model#352 used a SAM template as the
+	// buildspec; aws-samples/aws-container-devsecops-workshop#7); a 2026
+	// troubleshooting note in a public repository gives it for an empty
+	// buildspec.yml too. The parentheses are codeyard's.
 	msgNoVersion = "wrong number of container tags, expected 1 (the buildspec has no version key)"
+	msgEmpty     = "wrong number of container tags, expected 1 (the buildspec is empty)"
 	// CreateProject and StartBuild refuse such names with "No user
 	// environment variables can start with CODEBUILD_" (reported in
 	// thii/aws-codebuild-extras#1, 2020).
@@ -221,8 +227,7 @@ func (d *decoder) boolean(n *node, path string) bool {
 
 func (d *decoder) spec(root *node) *Spec {
 	if root.kind == nullKind {
-		// See load for the source of this wording.
-		d.errorf(nil, "wrong number of container tags, expected 1 (the buildspec is empty)")
+		d.errorf(nil, msgEmpty)
 		return nil
 	}
 	if root.kind != mapKind {

@@ -119,19 +119,14 @@ func load(text string, budget *int) (root *node, errs, warns []Diagnostic) {
 		doc = dn
 	}
 	if doc == nil {
-		// Source: public build logs of buildspecs without a version,
-		// "YAML_FILE_ERROR Message: wrong number of container tags,
-		// expected 1" (aws/serverless-application-model#352,
-		// aws-samples/aws-container-devsecops-workshop#7). The
-		// parenthesis is ours.
-		return nil, []Diagnostic{{Message: "wrong number of container tags, expected 1 (the buildspec is empty)"}}, nil
+		return nil, []Diagnostic{{Message: msgEmpty}}, nil
 	}
 	root = l.convert(doc.Body, -1)
 	return root, l.errs, l.warns
 }
 
-// parseYAML lexes and parses src with goccy/go-yaml, refusing input nested
-// deeper than maxDepth before the parser sees it.
+// parseYAML lexes and parses src with goccy/go-yaml, refusing before the
+// parser sees them the shapes it would take too long over (see checkShape).
 func parseYAML(src string) (file *ast.File, d *Diagnostic) {
 	defer func() {
 		// goccy/go-yaml is not written to be fed hostile input; a panic
