@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -258,7 +259,8 @@ func TestBuildTimeoutAndInterrupt(t *testing.T) {
 		t.Parallel()
 		cmd := exec.Command(binary, "build", dir, "--json")
 		cmd.Env = append(os.Environ(), "CODEYARD_HOME="+t.TempDir())
-		var out, errOut bytes.Buffer
+		var out bytes.Buffer
+		var errOut lockedBuffer
 		cmd.Stdout, cmd.Stderr = &out, &errOut
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -280,6 +282,24 @@ func TestBuildTimeoutAndInterrupt(t *testing.T) {
 			t.Errorf("buildStatus %s, want STOPPED", b.BuildStatus)
 		}
 	})
+}
+
+// lockedBuffer is a bytes.Buffer a test may read while a command writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestBuildUsageErrors(t *testing.T) {
