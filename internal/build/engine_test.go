@@ -668,3 +668,42 @@ func BenchmarkEngine(b *testing.B) {
 		})
 	}
 }
+
+func TestExitKeepsState(t *testing.T) {
+	t.Parallel()
+	for _, shell := range []string{"bash", "/bin/sh"} {
+		t.Run(shell, func(t *testing.T) {
+			t.Parallel()
+			spec := fmt.Sprintf(`version: 0.2
+env:
+  shell: %s
+phases:
+  pre_build:
+    commands:
+      - export IMAGE_TAG=v1.2
+      - notify() { echo "notify $1"; }
+      - mkdir -p sub && cd sub
+  build:
+    commands:
+      - exit 1
+  post_build:
+    commands:
+      - echo "tag=$IMAGE_TAG dir=$(basename "$PWD") succeeding=$CODEBUILD_BUILD_SUCCEEDING"
+      - if command -v notify >/dev/null; then notify done; else echo no-function; fi
+`, shell)
+			b, log := runSpec(t, spec, opts{})
+			want := head + "INSTALL=SUCCEEDED PRE_BUILD=SUCCEEDED BUILD=FAILED POST_BUILD=SUCCEEDED UPLOAD_ARTIFACTS=SUCCEEDED FINALIZING=SUCCEEDED COMPLETED"
+			if got := phases(b); got != want {
+				t.Errorf("phases %s, want %s", got, want)
+			}
+			if !strings.Contains(log, "tag=v1.2 dir=sub succeeding=0\n") {
+				t.Errorf("post_build lost the environment after exit:\n%s", log)
+			}
+			// bash can list its functions; dash cannot.
+			wantFn := map[string]string{"bash": "notify done\n", "/bin/sh": "no-function\n"}[shell]
+			if !strings.Contains(log, wantFn) {
+				t.Errorf("want %q after exit:\n%s", wantFn, log)
+			}
+		})
+	}
+}

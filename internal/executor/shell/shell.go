@@ -10,8 +10,9 @@
 // command's output always comes before the line that ends it, and a
 // command that redirects its own stdout cannot swallow the sentinel. A
 // command that exits the shell (exit, set -e) reports through the shell's
-// EXIT trap, and the next command starts a fresh shell. A version 0.1 plan
-// starts a fresh shell for every command.
+// EXIT trap, which also saves the shell's exported variables, directory
+// and (bash) functions, and the next command starts a fresh shell from
+// them. A version 0.1 plan starts a fresh shell for every command.
 package shell
 
 import (
@@ -70,6 +71,7 @@ const bufSize = 1 << 20
 
 // state is what the Executor keeps for one Plan.
 type state struct {
+	dir        string // private directory: shell state kept across an exit
 	outR, outW *os.File
 	nonce      string
 	prefix     []byte              // "\x1ecy<nonce>:"
@@ -94,13 +96,19 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 	if p.Workspace == "" {
 		return errors.New("plan has no workspace")
 	}
+	dir, err := os.MkdirTemp("", "codeyard-shell-")
+	if err != nil {
+		return err
+	}
 	r, w, err := blockingPipe()
 	if err != nil {
+		os.RemoveAll(dir)
 		return err
 	}
 	var nb [8]byte
 	rand.Read(nb[:])
 	st := &state{
+		dir:      dir,
 		outR:     r,
 		outW:     w,
 		nonce:    hex.EncodeToString(nb[:]),
@@ -276,10 +284,19 @@ func encode(script string) string {
 // loop is the script each shell runs: read a line, evaluate it to get
 // the script, evaluate the script, report its status. __cy_r is set while a
 // command runs, so the EXIT trap reports only an exit from inside one.
+//
+// A command that ends the shell (exit, set -e) should not take the build's
+// environment with it: the EXIT trap saves the exported variables, the
+// working directory and, in bash, the functions to the state file
+// (%[2]s), and the next shell of the same user starts from it. Then come
+// the step's own exports (%[3]s), which win.
 const loop = `__cy_r=
 __cy_nl='
 '
-trap '__cy_s=$?; if [ -n "$__cy_r" ]; then printf "\036cy%[1]s:x:%%d\n" "$__cy_s" >&9; fi' EXIT
+__cy_state=%[2]s
+if [ -n "$__cy_state" ] && [ -f "$__cy_state" ]; then . "$__cy_state"; cd "$PWD" 2>/dev/null; rm -f "$__cy_state"; fi
+%[3]s
+trap '__cy_s=$?; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "$BASH_VERSION" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy%[1]s:x:%%d\n" "$__cy_s" >&9; fi' EXIT
 while IFS= read -r __cy_l <&8; do
 eval "$__cy_l"
 __cy_r=1
@@ -300,34 +317,43 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 	if err != nil {
 		return nil, err
 	}
+	env := append(append([]string(nil), p.Env...), s.Env...)
+	var cred *syscall.Credential
+	if s.RunAs != "" {
+		var home string
+		if cred, home, err = lookupUser(s.RunAs); err != nil {
+			return nil, err
+		}
+		if err := giveWorkspace(p.Workspace, cred); err != nil {
+			return nil, err
+		}
+		env = append(env, "HOME="+home, "USER="+s.RunAs, "LOGNAME="+s.RunAs)
+	}
+	statePath := ""
+	if p.Version != "0.1" {
+		if statePath, err = st.stateFile(s.RunAs, cred); err != nil {
+			return nil, err
+		}
+	}
+	var exports strings.Builder
+	for _, kv := range s.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(&exports, "export %s=%s\n", k, quote(v))
+	}
+
 	cmdR, cmdW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
 	defer cmdR.Close()
-
-	env := append(append([]string(nil), p.Env...), s.Env...)
-	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce), scriptName)
+	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce, quote(statePath), exports.String()), scriptName)
 	cmd.Dir = p.SrcDir
+	cmd.Env = env
 	cmd.Stdout = st.outW
 	cmd.Stderr = st.outW
 	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, nil, cmdR, st.outW} // fds 8 and 9
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
 	cmd.WaitDelay = time.Second
-	if s.RunAs != "" {
-		cred, home, err := lookupUser(s.RunAs)
-		if err != nil {
-			cmdW.Close()
-			return nil, err
-		}
-		if err := giveWorkspace(p.Workspace, cred); err != nil {
-			cmdW.Close()
-			return nil, err
-		}
-		cmd.SysProcAttr.Credential = cred
-		env = append(env, "HOME="+home, "USER="+s.RunAs, "LOGNAME="+s.RunAs)
-	}
-	cmd.Env = env
 	if err := cmd.Start(); err != nil {
 		cmdW.Close()
 		return nil, fmt.Errorf("start %s: %w", sh, err)
@@ -347,6 +373,24 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		io.WriteString(st.outW, st.wake)
 	}()
 	return sess, nil
+}
+
+// stateFile returns where the shells of a run-as user (empty: the
+// executor's own) keep their state across an exit, in the build's private
+// directory: a directory of the user's own when the user is another.
+func (st *state) stateFile(user string, cred *syscall.Credential) (string, error) {
+	if user == "" || cred == nil || cred.Uid == uint32(os.Geteuid()) {
+		return filepath.Join(st.dir, "state"), nil
+	}
+	dir := filepath.Join(st.dir, "user-"+user)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return "", err
+	}
+	if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+		return "", err
+	}
+	os.Chmod(st.dir, 0o711) // let the user reach its own directory
+	return filepath.Join(dir, "state"), nil
 }
 
 func exitCode(cmd *exec.Cmd, err error) int {
@@ -522,4 +566,5 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 func (st *state) close() {
 	st.outR.Close()
 	st.outW.Close()
+	os.RemoveAll(st.dir)
 }
