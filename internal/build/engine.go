@@ -90,6 +90,9 @@ type Request struct {
 	Variables []Variable
 	// Timeout ends the build TIMED_OUT; zero means no timeout.
 	Timeout time.Duration
+	// BatchIdentifier is the task identifier of a build that runs as part
+	// of a batch (CODEBUILD_BATCH_BUILD_IDENTIFIER).
+	BatchIdentifier string
 }
 
 // Engine runs builds on an Executor.
@@ -481,6 +484,9 @@ func codebuildVars(req *Request, b *Build, info SourceInfo) []Var {
 	}
 	if info.ResolvedVersion != "" {
 		vars = append(vars, Var{"CODEBUILD_RESOLVED_SOURCE_VERSION", info.ResolvedVersion})
+	}
+	if req.BatchIdentifier != "" {
+		vars = append(vars, Var{"CODEBUILD_BATCH_BUILD_IDENTIFIER", req.BatchIdentifier})
 	}
 	return vars
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -44,6 +46,8 @@ type buildFlags struct {
 	region         string
 	account        string
 	keep           bool
+	parallel       int
+	noBatch        bool
 }
 
 func newBuildCmd(s streams) *cobra.Command {
@@ -56,6 +60,11 @@ CodeBuild's phases on this machine, on a scratch copy of DIR unless
 --in-place is given. The log streams to stdout (to stderr with --json) and
 is kept with the build's record under $CODEYARD_HOME (default
 ~/.local/state/codeyard). A summary ends the run on stderr.
+
+A buildspec with a batch section runs as a batch build, as
+StartBuildBatch does: every task is a build of its own, in dependency
+order, --parallel at a time, each log line prefixed with the task's
+identifier. --no-batch runs it as one build, as StartBuild does.
 
 Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 2 for a usage error.`,
@@ -81,6 +90,8 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 	fl.StringVar(&f.region, "region", "", "region for ARNs and AWS_REGION (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1)")
 	fl.StringVar(&f.account, "account", "000000000000", "account id for ARNs")
 	fl.BoolVar(&f.keep, "keep", false, "keep the scratch copy after the build")
+	fl.IntVar(&f.parallel, "parallel", runtime.NumCPU(), "batch builds: how many of the batch's builds run at once")
+	fl.BoolVar(&f.noBatch, "no-batch", false, "run a buildspec that has a batch section as one build, as StartBuild does")
 	return cmd
 }
 
@@ -99,6 +110,19 @@ func validProjectName(name string) bool {
 		}
 	}
 	return true
+}
+
+// local is what every build of one `codeyard build` run shares.
+type local struct {
+	s       streams
+	f       buildFlags
+	dir     string // absolute source directory
+	project string
+	vars    []build.Variable
+	secrets *fileSecrets
+	region  string
+	home    string
+	engine  *build.Engine
 }
 
 func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
@@ -123,6 +147,9 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 	if f.timeout <= 0 {
 		return errors.New("--timeout must be positive")
 	}
+	if f.parallel < 1 {
+		return errors.New("--parallel must be at least 1")
+	}
 	secrets := &fileSecrets{params: map[string]string{}, secrets: map[string]string{}}
 	if f.parametersFile != "" {
 		if secrets.params, err = readValuesFile(f.parametersFile); err != nil {
@@ -134,88 +161,107 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 			return fmt.Errorf("--secrets-file: %w", err)
 		}
 	}
-	region := cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
-
 	home, err := stateDir()
 	if err != nil {
 		return err
 	}
-	number, err := nextBuildNumber(home, project)
-	if err != nil {
-		return err
+	l := &local{
+		s: s, f: f, dir: abs, project: project, vars: vars, secrets: secrets, home: home,
+		region: cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
+		engine: build.NewEngine(shell.New(shell.Options{}), secrets),
 	}
-	record := filepath.Join(home, "builds", project, strconv.FormatInt(number, 10))
-	if err := os.MkdirAll(record, 0o700); err != nil {
-		return err
-	}
-	logFile, err := os.OpenFile(filepath.Join(record, "build.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-
-	uuid := newUUID()
-	workspace, scratch := abs, ""
-	if !f.inPlace {
-		scratch = filepath.Join(os.TempDir(), "codeyard", uuid)
-		workspace = filepath.Join(scratch, "output", "src"+randomDigits(9), "src")
-		if err := os.MkdirAll(workspace, 0o755); err != nil {
-			return err
-		}
-		if !f.keep {
-			defer os.RemoveAll(scratch)
+	if !f.noBatch {
+		if spec := l.batchSpec(); spec != nil {
+			return l.runBatch(ctx, spec)
 		}
 	}
-	buildspec := f.buildspec
-	if buildspec != "" && !filepath.IsAbs(buildspec) {
-		// Relative to DIR, as CodeBuild takes it relative to the source.
-		buildspec = filepath.Clean(buildspec)
-	}
 
-	req := &build.Request{
-		UUID:      uuid,
-		Project:   project,
-		Number:    number,
-		Region:    region,
-		Account:   f.account,
-		Initiator: initiator(),
-		Image:     f.image,
-		Source:    source.Dir{Path: abs, InPlace: f.inPlace},
-		Workspace: workspace,
-		Buildspec: buildspec,
-		BaseEnv:   os.Environ(),
-		Variables: vars,
-		Timeout:   f.timeout,
-	}
 	logOut := s.out
 	if f.json {
 		logOut = s.errOut
 	}
-	engine := build.NewEngine(shell.New(shell.Options{}), secrets)
-	b := engine.Run(ctx, req, io.MultiWriter(logFile, logOut))
-
-	logPath := logFile.Name()
-	if j, err := json.MarshalIndent(apiBuild(b, req), "", "  "); err == nil {
-		os.WriteFile(filepath.Join(record, "build.json"), append(j, '\n'), 0o600)
-		if f.json {
+	b, req, logPath, err := l.build(ctx, nil, logOut)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		if j, err := json.MarshalIndent(apiBuild(b, req), "", "  "); err == nil {
 			s.out.Write(append(j, '\n'))
 		}
 	}
 	printSummary(s.errOut, b, logPath)
-	if f.keep && scratch != "" {
-		fmt.Fprintf(s.errOut, "Scratch copy kept: %s\n", workspace)
+	return exitError{exitCode(b.Status)}
+}
+
+// build runs one build, of the whole buildspec or of one batch task,
+// writing its log to out and to build.log in its record directory.
+func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer) (*build.Build, *build.Request, string, error) {
+	number, err := nextNumber(filepath.Join(l.home, "builds", l.project))
+	if err != nil {
+		return nil, nil, "", err
 	}
-	switch b.Status {
+	record := filepath.Join(l.home, "builds", l.project, strconv.FormatInt(number, 10))
+	logFile, err := os.OpenFile(filepath.Join(record, "build.log"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	defer logFile.Close()
+
+	uuid := newUUID()
+	workspace, scratch := l.dir, ""
+	if !l.f.inPlace {
+		scratch = filepath.Join(os.TempDir(), "codeyard", uuid)
+		workspace = filepath.Join(scratch, "output", "src"+randomDigits(9), "src")
+		if err := os.MkdirAll(workspace, 0o755); err != nil {
+			return nil, nil, "", err
+		}
+		if !l.f.keep {
+			defer os.RemoveAll(scratch)
+		}
+	}
+	req := &build.Request{
+		UUID:      uuid,
+		Project:   l.project,
+		Number:    number,
+		Region:    l.region,
+		Account:   l.f.account,
+		Initiator: initiator(),
+		Image:     l.f.image,
+		Source:    source.Dir{Path: l.dir, InPlace: l.f.inPlace},
+		Workspace: workspace,
+		Buildspec: l.f.buildspec,
+		BaseEnv:   os.Environ(),
+		Variables: l.vars,
+		Timeout:   l.f.timeout,
+	}
+	if task != nil {
+		req.BatchIdentifier = task.Identifier
+		req.Variables = append(slices.Clone(l.vars), task.Variables...)
+		req.Buildspec = cmpOr(task.Buildspec, req.Buildspec)
+		req.Image = cmpOr(task.Image, req.Image)
+	}
+	b := l.engine.Run(ctx, req, io.MultiWriter(logFile, out))
+	if j, err := json.MarshalIndent(apiBuild(b, req), "", "  "); err == nil {
+		os.WriteFile(filepath.Join(record, "build.json"), append(j, '\n'), 0o600)
+	}
+	if l.f.keep && scratch != "" {
+		fmt.Fprintf(l.s.errOut, "Scratch copy kept: %s\n", workspace)
+	}
+	return b, req, logFile.Name(), nil
+}
+
+func exitCode(st build.Status) int {
+	switch st {
 	case build.StatusSucceeded:
-		return nil
+		return 0
 	case build.StatusFailed:
-		return exitError{exitFailed}
+		return exitFailed
 	case build.StatusTimedOut:
-		return exitError{exitTimedOut}
+		return exitTimedOut
 	case build.StatusStopped:
-		return exitError{exitStopped}
+		return exitStopped
 	}
-	return exitError{exitFault}
+	return exitFault
 }
 
 func cmpOr(vals ...string) string {
@@ -272,11 +318,10 @@ func stateDir() (string, error) {
 	return filepath.Join(h, ".local", "state", "codeyard"), nil
 }
 
-// nextBuildNumber counts a project's local builds: 1 for the first, never
-// reused. Concurrent builds take distinct numbers because each claims its
-// record directory with Mkdir.
-func nextBuildNumber(home, project string) (int64, error) {
-	dir := filepath.Join(home, "builds", project)
+// nextNumber counts the records in dir: 1 for the first, never reused. It
+// creates the record's directory, dir/<n>; concurrent builds take distinct
+// numbers because each claims its directory with Mkdir.
+func nextNumber(dir string) (int64, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, err
 	}

@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -320,5 +321,66 @@ func TestBuildUsageErrors(t *testing.T) {
 		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("codeyard %v: exit %d stderr %q; want 2 and %q", tt.args, r.code, r.stderr, tt.want)
 		}
+	}
+}
+
+func TestBatch(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "batch")
+	r := codeyard(t, home, "build", dir, "--parallel", "2", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var bb struct {
+		BuildBatchStatus string `json:"buildBatchStatus"`
+		CurrentPhase     string `json:"currentPhase"`
+		Phases           []struct {
+			PhaseType string `json:"phaseType"`
+		} `json:"phases"`
+		BuildGroups []struct {
+			Identifier          string   `json:"identifier"`
+			DependsOn           []string `json:"dependsOn"`
+			IgnoreFailure       bool     `json:"ignoreFailure"`
+			CurrentBuildSummary struct {
+				BuildStatus string `json:"buildStatus"`
+			} `json:"currentBuildSummary"`
+		} `json:"buildGroups"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &bb); err != nil {
+		t.Fatalf("--json is not a BuildBatch: %v\n%s", err, r.stdout)
+	}
+	if bb.BuildBatchStatus != "SUCCEEDED" || bb.CurrentPhase != "SUCCEEDED" {
+		t.Errorf("batch %s / %s, want SUCCEEDED", bb.BuildBatchStatus, bb.CurrentPhase)
+	}
+	got := map[string]string{}
+	for _, g := range bb.BuildGroups {
+		got[g.Identifier] = g.CurrentBuildSummary.BuildStatus
+	}
+	want := map[string]string{"lint": "SUCCEEDED", "unit_tests": "SUCCEEDED", "integration": "FAILED", "package": "SUCCEEDED"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("builds %v, want %v", got, want)
+	}
+	// Every line of a task's log carries its identifier, and the order of
+	// the graph holds.
+	lines := strings.Split(r.stderr, "\n")
+	pos := map[string]int{}
+	for i, l := range lines {
+		for _, id := range []string{"lint", "unit_tests", "integration", "package"} {
+			if strings.Contains(l, "running ") && strings.HasSuffix(l, " as "+id) {
+				if !strings.HasPrefix(l, "["+id) {
+					t.Errorf("line %q lacks its prefix", l)
+				}
+				pos[id] = i
+			}
+		}
+	}
+	if !(pos["lint"] < pos["unit_tests"] && pos["unit_tests"] < pos["package"] && pos["lint"] < pos["integration"]) {
+		t.Errorf("graph order broken: %v\n%s", pos, r.stderr)
+	}
+
+	// --no-batch runs the buildspec as one build.
+	r = codeyard(t, home, "build", dir, "--no-batch", "--json")
+	if b := decode(t, r.stdout); r.code != 0 || b.BuildStatus != "SUCCEEDED" {
+		t.Errorf("--no-batch: exit %d status %s", r.code, b.BuildStatus)
 	}
 }
