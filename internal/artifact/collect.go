@@ -154,7 +154,7 @@ func (c *collector) collect() error {
 	c.logf("Assembling file list")
 	c.logf("Expanding %s", baseRaw)
 	basePattern := c.expand(baseRaw)
-	bases, err := c.match(dir{rel: ".", real: c.root}, basePattern, true)
+	bases, err := c.match(dir{rel: ".", real: c.root}, basePattern, true, nil)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (c *collector) collect() error {
 		for _, raw := range c.sel.Files {
 			c.logf("Expanding %s", raw)
 			pattern := c.expand(raw)
-			found, err := c.match(base, pattern, false)
+			found, err := c.match(base, pattern, false, excludes)
 			if err != nil {
 				return err
 			}
@@ -294,7 +294,7 @@ func escapes(pattern string) bool {
 // relative to base. With dirsOnly it matches directories only, for the base
 // directory pattern, and returns their paths relative to the source
 // directory.
-func (c *collector) match(base dir, raw string, dirsOnly bool) ([]Entry, error) {
+func (c *collector) match(base dir, raw string, dirsOnly bool, excludes []string) ([]Entry, error) {
 	if strings.HasPrefix(strings.TrimSpace(raw), "/") {
 		return nil, nil // absolute
 	}
@@ -308,7 +308,7 @@ func (c *collector) match(base dir, raw string, dirsOnly bool) ([]Entry, error) 
 		}
 		return []Entry{{Path: base.rel, Source: base.real, Mode: fs.ModeDir}}, nil
 	}
-	m := &matcher{c: c, base: base, pattern: pattern, dirsOnly: dirsOnly}
+	m := &matcher{c: c, base: base, pattern: pattern, dirsOnly: dirsOnly, excludes: excludes}
 	prefix, rest := doublestar.SplitPattern(pattern)
 	if prefix == "." {
 		prefix = ""
@@ -380,6 +380,7 @@ type matcher struct {
 	base     dir
 	pattern  string
 	dirsOnly bool
+	excludes []string // exclude-paths, valid patterns
 	maxDepth int // components below the walk's start that can match; -1 for any
 	found    []Entry
 }
@@ -416,14 +417,17 @@ func ignoreMissing(err error) error {
 	return err
 }
 
-func (c *collector) inside(real string) bool {
-	return real == c.root || strings.HasPrefix(real, c.root+string(filepath.Separator))
+func (c *collector) inside(real string) bool { return within(real, c.root) }
+
+// within reports whether the real path p is dir or below it.
+func within(p, dir string) bool {
+	return p == dir || strings.HasPrefix(p, dir+string(filepath.Separator))
 }
 
 // walk visits the entries of d, whose path relative to the base directory
 // is rel, and descends into directories. ancestors holds the real paths of
-// the directories being walked, so that a link to one of them is not walked
-// again.
+// the directories being walked; a link to one of them, or to a directory
+// that contains d, is not walked again.
 func (m *matcher) walk(d dir, rel string, depth int, ancestors map[string]bool) error {
 	if m.c.walked++; m.c.walked > maxWalk {
 		return fmt.Errorf("more than %d directories to read below %s: symbolic links may repeat the tree", maxWalk, m.c.root)
@@ -445,7 +449,7 @@ func (m *matcher) walk(d dir, rel string, depth int, ancestors map[string]bool) 
 		if err != nil {
 			return err
 		}
-		if sub == nil || (m.maxDepth >= 0 && depth >= m.maxDepth) || ancestors[sub.real] {
+		if sub == nil || (m.maxDepth >= 0 && depth >= m.maxDepth) || ancestors[sub.real] || within(d.real, sub.real) {
 			continue
 		}
 		ancestors[sub.real] = true
@@ -511,7 +515,7 @@ func (m *matcher) visitLink(host, rel string, matches bool) (*dir, error) {
 	if err != nil || !m.c.inside(real) {
 		// A missing target, a loop of links or a target outside the
 		// source directory: never packaged.
-		if matches && !m.c.skipped[host] {
+		if matches && !m.c.skipped[host] && !excluded(m.excludes, rel) {
 			if m.c.skipped == nil {
 				m.c.skipped = map[string]bool{}
 			}
