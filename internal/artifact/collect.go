@@ -299,7 +299,7 @@ func (c *collector) match(base dir, raw string, dirsOnly bool, excludes []string
 		return nil, nil // absolute
 	}
 	pattern := cleanPattern(raw)
-	if pattern == "" || escapes(pattern) || !doublestar.ValidatePattern(pattern) {
+	if pattern == "" || strings.ContainsRune(pattern, 0) || escapes(pattern) || !doublestar.ValidatePattern(pattern) {
 		return nil, nil
 	}
 	if pattern == "." {
@@ -381,7 +381,7 @@ type matcher struct {
 	pattern  string
 	dirsOnly bool
 	excludes []string // exclude-paths, valid patterns
-	maxDepth int // components below the walk's start that can match; -1 for any
+	maxDepth int      // components below the walk's start that can match; -1 for any
 	found    []Entry
 }
 
@@ -407,11 +407,14 @@ func (m *matcher) resolveDir(rel string) (dir, bool, error) {
 	return dir{rel: rel, real: real}, true, nil
 }
 
-// ignoreMissing turns the errors of a path that does not exist, or is not
-// a directory where one is needed, into nil: such a path simply matches
-// nothing.
+// ignoreMissing turns the errors of a path that cannot name anything into
+// nil: a path that does not exist, is not a directory where one is needed,
+// is too long, loops through links or holds a NUL byte simply matches
+// nothing. Other errors, such as I/O errors, are returned.
 func ignoreMissing(err error) error {
-	if err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || isNotDir(err) {
+	if err == nil || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG) ||
+		errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EINVAL) {
 		return nil
 	}
 	return err
@@ -577,5 +580,3 @@ func (m *matcher) record(rel, host string, fi fs.FileInfo, link string) {
 	}
 	m.found = append(m.found, e)
 }
-
-func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }

@@ -84,7 +84,17 @@ func sampleTree(t testing.TB) string {
 			t.Fatalf("tree.txt:%d: unknown kind %q", line, kind)
 		}
 	}
-	// Directory modes and times last, deepest first.
+	// Directory modes and times last, deepest first, including the
+	// directories that MkdirAll made on the way.
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && !slices.ContainsFunc(dirs, func(m dirMode) bool { return m.path == p }) {
+			dirs = append(dirs, dirMode{p, 0o755})
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	slices.SortFunc(dirs, func(a, b dirMode) int { return strings.Compare(b.path, a.path) })
 	for _, d := range dirs {
 		if err := os.Chmod(d.path, d.mode); err != nil {
