@@ -232,6 +232,11 @@ func (x *extraction) run(ctx context.Context, r io.Reader) (err error) {
 			return err
 		}
 	}
+	// The tar stream ends before the zstd frame does; read the rest so the
+	// decoder checks the frame's checksum and notices a cut-off end.
+	if _, err := io.CopyBuffer(io.Discard, dec, buf); err != nil {
+		return bad("%v", err)
+	}
 	for _, tg := range x.targets {
 		if err := x.place(tg); err != nil {
 			return err
