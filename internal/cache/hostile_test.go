@@ -118,7 +118,9 @@ func hostileTargets(t *testing.T) (cache.Targets, string, map[string]file) {
 func TestHostileArchives(t *testing.T) {
 	t.Parallel()
 	reg := func(name, body string) tarEntry { return tarEntry{name: name, typeflag: tar.TypeReg, body: body} }
-	link := func(name, target string) tarEntry { return tarEntry{name: name, typeflag: tar.TypeSymlink, link: target} }
+	link := func(name, target string) tarEntry {
+		return tarEntry{name: name, typeflag: tar.TypeSymlink, link: target}
+	}
 	tests := []struct {
 		name    string
 		entries []tarEntry
