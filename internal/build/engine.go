@@ -113,19 +113,19 @@ func NewEngine(x Executor, s Secrets) *Engine {
 
 // run is the state of one build while the Engine runs it.
 type run struct {
-	e     *Engine
-	req   *Request
-	b     *Build
-	log   *logWriter
-	red   *Redactor
-	plan  *Plan
-	spec  *buildspec.Spec
-	ctx   context.Context
-	masks []string
-	// succeedingSent is the CODEBUILD_BUILD_SUCCEEDING value the shell has.
-	succeedingSent bool
-	failed         bool   // a phase has failed
-	lastFailed     string // the last command that exited non-zero
+	e          *Engine
+	req        *Request
+	b          *Build
+	log        *logWriter
+	red        *Redactor
+	plan       *Plan
+	spec       *buildspec.Spec
+	ctx        context.Context
+	masks      []string
+	failed     bool   // a phase has failed
+	lastFailed string // the command the last failed phase context names
+	lastRunAs  string // the run-as user of the last step that ran
+	ran        bool   // a step has run
 }
 
 // Run runs the build req describes, writing its log to out, and returns the
@@ -153,7 +153,7 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 	}
 	buf := bufio.NewWriterSize(out, 32<<10)
 	red := NewRedactor(buf, nil)
-	r := &run{e: e, req: req, b: b, red: red, ctx: ctx, succeedingSent: true}
+	r := &run{e: e, req: req, b: b, red: red, ctx: ctx}
 	r.log = &logWriter{r: red, buf: buf, now: e.now}
 	r.plan = &Plan{BuildID: b.ID, Image: req.Image, Workspace: req.Workspace, SrcDir: b.SrcDir}
 
@@ -163,6 +163,7 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 		if r.downloadSource() {
 			upload := r.userPhases()
 			r.captureExported()
+			r.drain()
 			if upload {
 				r.uploadArtifacts()
 			}
@@ -548,42 +549,43 @@ func (r *run) userPhase(pp PhasePlan) Status {
 // runSteps runs a phase's commands, stopping at the first that fails, then
 // its finally commands, stopping likewise.
 func (r *run) runSteps(pp PhasePlan) (Status, Context) {
-	st, c := r.runList(pp.Commands)
+	st, c, cmd := r.runList(pp.Commands)
 	if st == StatusStopped || st == StatusTimedOut || st == StatusFault {
 		return st, c
 	}
-	fst, fc := r.runList(pp.Finally)
-	if st == StatusSucceeded {
-		return fst, fc
+	fst, fc, fcmd := r.runList(pp.Finally)
+	if st == StatusSucceeded || fst == StatusStopped || fst == StatusTimedOut || fst == StatusFault {
+		st, c, cmd = fst, fc, fcmd
 	}
-	if fst == StatusStopped || fst == StatusTimedOut || fst == StatusFault {
-		return fst, fc
-	}
+	r.lastFailed = cmd
 	return st, c
 }
 
-func (r *run) runList(steps []Step) (Status, Context) {
+// runList runs steps until one fails, and returns how the list ended and
+// the command that failed it.
+func (r *run) runList(steps []Step) (Status, Context, string) {
 	for _, s := range steps {
 		if st, c, ok := r.interruption(); ok {
-			return st, c
+			return st, c, ""
 		}
 		s.Env = r.stepEnv()
+		r.lastRunAs, r.ran = s.RunAs, true
 		r.log.printf("Running command %s", s.Command)
 		code, err := r.e.exec.Run(r.ctx, r.plan, s, r.log)
 		r.endCommand()
 		if err != nil {
-			return r.failure(err)
+			st, c := r.failure(err)
+			return st, c, ""
 		}
 		if code != 0 {
 			r.log.printf("Command did not exit successfully %s exit status %d", s.Command, code)
-			r.lastFailed = s.Command
 			return StatusFailed, Context{
 				StatusCode: CodeCommandExecution,
 				Message:    fmt.Sprintf("Error while executing command: %s. Reason: exit status %d", s.Command, code),
-			}
+			}, s.Command
 		}
 	}
-	return StatusSucceeded, Context{}
+	return StatusSucceeded, Context{}, ""
 }
 
 // endCommand ends a command's output as CodeBuild does: its last line
@@ -601,22 +603,19 @@ func (r *run) endCommand() {
 	r.log.armLocked()
 }
 
-// stepEnv tells the executor about CODEBUILD_BUILD_SUCCEEDING when it has
-// changed since the last step, and in version 0.1 on every step.
+// stepEnv gives every step CODEBUILD_BUILD_SUCCEEDING as it stands; the
+// executor applies only what changed for the shell the step runs in, so
+// every shell (another run-as user's, one started after an exit) agrees.
 func (r *run) stepEnv() []string {
-	succeeding := !r.failed
-	if r.plan.Version != "0.1" && succeeding == r.succeedingSent {
-		return nil
+	if r.failed {
+		return []string{"CODEBUILD_BUILD_SUCCEEDING=0"}
 	}
-	r.succeedingSent = succeeding
-	if succeeding {
-		return []string{"CODEBUILD_BUILD_SUCCEEDING=1"}
-	}
-	return []string{"CODEBUILD_BUILD_SUCCEEDING=0"}
+	return []string{"CODEBUILD_BUILD_SUCCEEDING=1"}
 }
 
 // captureExported reads the exported variables out of the build's shell
-// after the last user phase.
+// after the last user phase, from the shell of the user whose command ran
+// last. Secret values are masked wherever they appear in a value.
 func (r *run) captureExported() {
 	names := r.plan.Exported
 	if len(names) == 0 {
@@ -627,27 +626,26 @@ func (r *run) captureExported() {
 		k, v, _ := strings.Cut(kv, "=")
 		values[k] = v
 	}
-	if r.ctx.Err() == nil {
-		var sb strings.Builder
-		for _, n := range names {
-			fmt.Fprintf(&sb, "printf '%%s\\037%%s\\036' %s \"${%s-}\"\n", n, n)
-		}
-		var buf strings.Builder
-		code, err := r.e.exec.Run(r.ctx, r.plan, Step{Command: sb.String(), RunAs: r.plan.RunAs, Env: r.stepEnv()}, &buf)
-		if err == nil && code == 0 {
-			for rec := range strings.SplitSeq(buf.String(), "\036") {
-				if k, v, ok := strings.Cut(rec, "\037"); ok {
-					values[k] = v
-				}
+	if vr, ok := r.e.exec.(VarReader); ok && r.ctx.Err() == nil && r.ran {
+		if got, err := vr.ReadVars(r.ctx, r.plan, r.lastRunAs, names); err == nil {
+			for _, n := range names {
+				values[n] = got[n] // unset in the shell: empty
 			}
 		}
 	}
 	for _, n := range names {
-		v := values[n]
-		if slices.Contains(r.masks, v) && v != "" {
-			v = mask // secret values are never exported
-		}
-		r.b.Exported = append(r.b.Exported, Var{Name: n, Value: v})
+		r.b.Exported = append(r.b.Exported, Var{Name: n, Value: RedactString(values[n], r.masks)})
+	}
+}
+
+// drain collects what the build's processes wrote after the last step,
+// and ends them.
+func (r *run) drain() {
+	if d, ok := r.e.exec.(Drainer); ok {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.ctx), 10*time.Second)
+		defer cancel()
+		d.Drain(ctx, r.plan, r.log)
+		r.log.flush()
 	}
 }
 

@@ -37,3 +37,20 @@ type Executor interface {
 type Checker interface {
 	Check(p *Plan) error
 }
+
+// Drainer is implemented by executors whose processes can write after the
+// last step's end (background processes, a tee the shell piped itself
+// through). The Engine calls Drain once, after the last step and before
+// UPLOAD_ARTIFACTS: it ends the build's processes and copies what they
+// wrote to out. No Run may follow.
+type Drainer interface {
+	Drain(ctx context.Context, p *Plan, out io.Writer) error
+}
+
+// VarReader is implemented by executors that can read variables out of a
+// build's shell: the Engine reads the exported-variables through it after
+// the last user phase, from the shell of the user that ran last. An
+// executor without it exports the values the plan's environment gives.
+type VarReader interface {
+	ReadVars(ctx context.Context, p *Plan, runAs string, names []string) (map[string]string, error)
+}

@@ -118,6 +118,15 @@ func Run(t *testing.T, e Env) {
 			[]result{{0, "single|double|\\back\\|$x|it's|\n"}, {0, "line 1 'q'\n  $NOT_EXPANDED\n"}, {0, "a\tb\r\n"}}},
 		{"a syntax error fails the command", "0.2", []string{"X=kept", "if then", "echo ${X-gone}"},
 			[]result{{0, ""}, {2, anyOutput}, {0, "gone\n"}}},
+		{"descriptors 0-9 are the commands' own", "0.2",
+			[]string{"exec 9>lockfile", "flock 9 && echo locked", "exec 8</dev/null; export KEEP=1", "echo keep=$KEEP; exec 9>&- 8<&-"},
+			[]result{{0, ""}, {0, "locked\n"}, {0, ""}, {0, "keep=1\n"}}},
+		{"set -u keeps the exit status", "0.2", []string{"set -u", "exit 3", "set -eu; false"},
+			[]result{{0, ""}, {3, ""}, {1, ""}}},
+		{"set -x shows only the commands", "0.2", []string{"set -x", "echo traced", "set +x", "echo quiet"},
+			[]result{{0, ""}, {0, "+ echo traced\ntraced\n"}, {0, "+ set +x\n"}, {0, "quiet\n"}}},
+		{"no controlling terminal", "0.2", []string{"echo x > /dev/tty || echo no-tty"},
+			[]result{{0, anyOutput}}},
 		{"environment reaches commands", "0.2", []string{"echo $GREETING"},
 			[]result{{0, "hello\n"}}},
 		{"binary and invalid UTF-8 output kept", "0.2", []string{`printf '\377\376\000x\n'`},
@@ -132,6 +141,9 @@ func Run(t *testing.T, e Env) {
 			want := tt.want
 			if want == nil { // the 0.1 case
 				want = []result{{0, ""}, {0, "x= y= " + filepath.Base(p.SrcDir) + "\n"}}
+			}
+			if tt.name == "no controlling terminal" && !strings.HasSuffix(got[0].out, "no-tty\n") {
+				t.Errorf("a command could open /dev/tty: %q", got[0].out)
 			}
 			for i := range min(len(got), len(want)) {
 				if want[i].out == anyOutput {
@@ -188,7 +200,7 @@ func Run(t *testing.T, e Env) {
 		start := time.Now()
 		go func() {
 			// A child that ignores SIGTERM, and a grandchild.
-			_, err := x.Run(ctx, p, build.Step{Command: "trap '' TERM; (sleep 300; echo late > late.txt) & sleep 300; echo unreachable"}, &buf)
+			_, err := x.Run(ctx, p, build.Step{Command: "trap '' TERM; (sleep 300; echo late > late.txt) & echo $! > child.pid; setsid sleep 300 & echo $! > escaped.pid; sleep 300; echo unreachable"}, &buf)
 			done <- err
 		}()
 		time.Sleep(300 * time.Millisecond)
@@ -206,6 +218,46 @@ func Run(t *testing.T, e Env) {
 		}
 		if strings.Contains(buf.String(), "unreachable") {
 			t.Errorf("command went on after cancel: %q", buf.String())
+		}
+		for _, f := range []string{"child.pid", "escaped.pid"} {
+			assertDead(t, filepath.Join(p.Workspace, f))
+		}
+	})
+
+	t.Run("drain collects late output and ends everything", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		d, ok := x.(build.Drainer)
+		if !ok {
+			t.Skip("executor has no Drain")
+		}
+		p := setup(t, e, x, "0.2")
+		run(t, x, p, "(sleep 0.2; echo late-line) &", "setsid sleep 300 & echo $! > escaped.pid")
+		var buf bytes.Buffer
+		if err := d.Drain(t.Context(), p, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if buf.String() != "late-line\n" {
+			t.Errorf("Drain copied %q, want the late line", buf.String())
+		}
+		assertDead(t, filepath.Join(p.Workspace, "escaped.pid"))
+	})
+
+	t.Run("read variables past a redirected stdout", func(t *testing.T) {
+		t.Parallel()
+		x := e.New(t)
+		vr, ok := x.(build.VarReader)
+		if !ok {
+			t.Skip("executor has no ReadVars")
+		}
+		p := setup(t, e, x, "0.2")
+		run(t, x, p, "export TAG='v 1'; EMPTY=; exec > out.txt 2>&1")
+		got, err := vr.ReadVars(t.Context(), p, "", []string{"TAG", "EMPTY", "UNSET", "BAD-NAME"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]string{"TAG": "v 1", "EMPTY": ""}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("ReadVars = %v, want %v", got, want)
 		}
 	})
 
@@ -242,6 +294,27 @@ func Run(t *testing.T, e Env) {
 			t.Errorf("a background process outlived Destroy")
 		}
 	})
+}
+
+// assertDead fails the test if the process whose pid the file holds is
+// still alive (a zombie counts as dead).
+func assertDead(t *testing.T, pidFile string) {
+	t.Helper()
+	b, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Errorf("read %s: %v", pidFile, err)
+		return
+	}
+	pid := strings.TrimSpace(string(b))
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		stat, err := os.ReadFile("/proc/" + pid + "/stat")
+		if err != nil || strings.Contains(string(stat), ") Z ") {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Errorf("process %s (%s) outlived the build", pid, filepath.Base(pidFile))
 }
 
 func (r result) String() string { return fmt.Sprintf("{%d %q}", r.code, r.out) }

@@ -1,18 +1,23 @@
-// Package shell runs build plans as processes on the host, each build in
-// process groups of its own.
+// Package shell runs build plans as processes on the host, each build's
+// shells in sessions of their own, with no controlling terminal.
 //
 // A version 0.2 plan runs in one long-lived shell per run-as user, so
 // variables, the working directory and functions persist from one command
 // to the next and across phases, as CodeBuild's do. The shell reads each
-// command from a pipe on file descriptor 8 (one line, quoted), evaluates
-// it, and writes a sentinel line carrying the exit status to file
-// descriptor 9, which shares the pipe that stdout and stderr go to: so a
-// command's output always comes before the line that ends it, and a
-// command that redirects its own stdout cannot swallow the sentinel. A
-// command that exits the shell (exit, set -e) reports through the shell's
-// EXIT trap, which also saves the shell's exported variables, directory
-// and (bash) functions, and the next command starts a fresh shell from
-// them. A version 0.1 plan starts a fresh shell for every command.
+// command (one line, quoted) from a pipe it opens as /dev/fd/61, evaluates
+// it, and writes a sentinel line carrying the exit status to /dev/fd/62,
+// the pipe stdout and stderr go to: so a command's output always comes
+// before the line that ends it, a command that redirects its own stdout
+// cannot swallow the sentinel, and descriptors 0 to 9 are the commands' to
+// use. A command that exits the shell (exit, set -e) reports through the
+// shell's EXIT trap, which also saves the shell's exported variables,
+// directory and (bash) functions, and the next command starts a fresh
+// shell from them. A version 0.1 plan starts a fresh shell for every
+// command.
+//
+// Every process of a build carries CODEYARD_BUILD_TOKEN in its
+// environment, so processes that leave the build's sessions (setsid,
+// daemons) are found and killed with the rest when the build ends.
 package shell
 
 import (
@@ -27,6 +32,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,8 +43,10 @@ import (
 )
 
 var (
-	_ build.Executor = (*Executor)(nil)
-	_ build.Checker  = (*Executor)(nil)
+	_ build.Executor  = (*Executor)(nil)
+	_ build.Checker   = (*Executor)(nil)
+	_ build.Drainer   = (*Executor)(nil)
+	_ build.VarReader = (*Executor)(nil)
 )
 
 // Executor is the host shell executor. One Executor can run many builds at
@@ -79,13 +87,15 @@ type state struct {
 	sessions   map[string]*session // the current shell of each run-as user
 	all        []*session          // every shell started, for Destroy
 	buf        []byte
-	carry      int // buf[:carry] is output read after the last sentinel
+	carry      int               // buf[:carry] is output read after the last sentinel
+	owners     map[string][2]int // original owners of files handed to run-as users
+	drained    bool
 }
 
 // session is one running shell.
 type session struct {
 	cmd  *exec.Cmd
-	cmdW *os.File // the shell reads script paths from the other end
+	cmdW *os.File // the shell reads commands from the other end
 	dead chan struct{}
 	code int // exit code, once dead is closed
 	env  map[string]string
@@ -140,8 +150,23 @@ func blockingPipe() (r, w *os.File, err error) {
 	}
 	const fSetPipeSz = 1031
 	syscall.Syscall(syscall.SYS_FCNTL, uintptr(fds[0]), fSetPipeSz, bufSize)
+	openToShells(fds[0])
 	return os.NewFile(uintptr(fds[0]), "build-output"), os.NewFile(uintptr(fds[1]), "build-output"), nil
 }
+
+// openToShells lets a run-as user's shell open a pipe through /dev/fd: a
+// pipe is made 0600 for its creator. Only processes that hold the pipe can
+// name it, so this opens it to no one else.
+func openToShells(fd int) {
+	syscall.Fchmod(fd, 0o666)
+}
+
+// The descriptors the build's shells get the command pipe and the output
+// pipe on, out of the way of the 0-9 that scripts use.
+const (
+	cmdFD  = 61
+	markFD = 62
+)
 
 // Check reports a plan this executor cannot run.
 func (x *Executor) Check(p *build.Plan) error {
@@ -166,46 +191,76 @@ func shellPath(shell string) (string, error) {
 
 // Run runs one step; see build.Executor.
 func (x *Executor) Run(ctx context.Context, p *build.Plan, s build.Step, out io.Writer) (int, error) {
-	x.mu.Lock()
-	st := x.runs[p.BuildID]
-	x.mu.Unlock()
-	if st == nil {
-		return 0, fmt.Errorf("build %s is not set up", p.BuildID)
+	st, err := x.state(p)
+	if err != nil {
+		return 0, err
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-
-	key := s.RunAs
-	sess := st.sessions[key]
-	if p.Version == "0.1" || sess == nil || sess.exited() {
-		var err error
-		if sess, err = x.start(st, p, s); err != nil {
-			return 0, err
-		}
-		st.sessions[key] = sess
-		st.all = append(st.all, sess)
-	} else if exports := sess.pendingExports(s.Env); exports != "" {
-		// Exports print nothing, so their output can go anywhere.
-		if _, err := x.exec(ctx, st, sess, exports, io.Discard); err != nil {
-			return 0, err
-		}
+	sess, err := x.session(st, p, s)
+	if err != nil {
+		return 0, err
 	}
 	code, err := x.exec(ctx, st, sess, s.Command, out)
+	if errors.Is(err, errShellGone) {
+		// The shell died between commands (it closed its command pipe, or
+		// was killed): start another, as after an exit, and run it there.
+		<-sess.dead
+		if sess, err = x.session(st, p, s); err != nil {
+			return 0, err
+		}
+		code, err = x.exec(ctx, st, sess, s.Command, out)
+	}
 	if p.Version == "0.1" {
 		sess.cmdW.Close() // the shell's loop ends; it exits
 	}
 	return code, err
 }
 
+func (x *Executor) state(p *build.Plan) (*state, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	st := x.runs[p.BuildID]
+	if st == nil {
+		return nil, fmt.Errorf("build %s is not set up", p.BuildID)
+	}
+	return st, nil
+}
+
+// session returns the shell step s runs in, started if need be, with the
+// step's environment applied.
+func (x *Executor) session(st *state, p *build.Plan, s build.Step) (*session, error) {
+	sess := st.sessions[s.RunAs]
+	if p.Version == "0.1" || sess == nil || sess.exited() {
+		var err error
+		if sess, err = x.start(st, p, s); err != nil {
+			return nil, err
+		}
+		st.sessions[s.RunAs] = sess
+		st.all = append(st.all, sess)
+		return sess, nil
+	}
+	if exports := sess.pendingExports(s.Env); exports != "" {
+		// Exports print nothing, so their output can go anywhere.
+		if _, err := x.exec(context.Background(), st, sess, exports, io.Discard); err != nil {
+			return nil, err
+		}
+	}
+	return sess, nil
+}
+
+// errShellGone is returned by exec when the shell cannot take a command.
+var errShellGone = errors.New("the build's shell has exited")
+
 // exec has sess run one script and copies its output to out until the
 // script's sentinel.
 func (x *Executor) exec(ctx context.Context, st *state, sess *session, script string, out io.Writer) (int, error) {
-	if _, err := io.WriteString(sess.cmdW, encode(script)); err != nil && !sess.exited() {
-		return 0, fmt.Errorf("send command to shell: %w", err)
+	if _, err := io.WriteString(sess.cmdW, encode(script)); err != nil {
+		return 0, errShellGone
 	}
 
-	stop := context.AfterFunc(ctx, func() { x.kill(sess) })
+	stop := context.AfterFunc(ctx, func() { x.kill(st, sess) })
 	defer stop()
 
 	code, err := st.pump(sess, out)
@@ -215,11 +270,42 @@ func (x *Executor) exec(ctx context.Context, st *state, sess *session, script st
 	return code, err
 }
 
-// kill stops sess's process group: SIGTERM, then SIGKILL after the grace
-// period. The shell's death wakes the reader (see start).
-func (x *Executor) kill(sess *session) {
+// kill stops sess's session and every other process of the build:
+// SIGTERM, then SIGKILL after the grace period. The shell's death wakes
+// the reader (see start).
+func (x *Executor) kill(st *state, sess *session) {
 	sess.signal(syscall.SIGTERM)
-	time.AfterFunc(x.grace, func() { sess.signal(syscall.SIGKILL) })
+	st.signalStrays(syscall.SIGTERM)
+	time.AfterFunc(x.grace, func() {
+		sess.signal(syscall.SIGKILL)
+		st.signalStrays(syscall.SIGKILL)
+	})
+}
+
+// tokenVar names the environment variable that marks a build's processes.
+const tokenVar = "CODEYARD_BUILD_TOKEN"
+
+// signalStrays signals every process that carries the build's token but
+// left its session: setsid'd commands, daemons. It reads /proc, so it
+// finds only processes this user may inspect, which are the only ones the
+// build could start.
+func (st *state) signalStrays(sig syscall.Signal) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return
+	}
+	mark := []byte(tokenVar + "=" + st.nonce + "\x00")
+	self := os.Getpid()
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
+		if err == nil && bytes.Contains(env, mark) {
+			syscall.Kill(pid, sig)
+		}
+	}
 }
 
 func (s *session) signal(sig syscall.Signal) {
@@ -285,25 +371,34 @@ func encode(script string) string {
 // the script, evaluate the script, report its status. __cy_r is set while a
 // command runs, so the EXIT trap reports only an exit from inside one.
 //
+// The loop's own statements never show in the log: after each command,
+// tracing (set -x, set -v) is switched off with its trace sent nowhere,
+// and switched back on inside the next command's eval. Under set -u the
+// trap still runs, as it turns the options off first.
+//
 // A command that ends the shell (exit, set -e) should not take the build's
 // environment with it: the EXIT trap saves the exported variables, the
 // working directory and, in bash, the functions to the state file
 // (%[2]s), and the next shell of the same user starts from it. Then come
 // the step's own exports (%[3]s), which win.
 const loop = `__cy_r=
+__cy_x=
 __cy_nl='
 '
 __cy_state=%[2]s
 if [ -n "$__cy_state" ] && [ -f "$__cy_state" ]; then . "$__cy_state"; cd "$PWD" 2>/dev/null; rm -f "$__cy_state"; fi
 %[3]s
-trap '__cy_s=$?; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "$BASH_VERSION" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy%[1]s:x:%%d\n" "$__cy_s" >&9; fi' EXIT
-while IFS= read -r __cy_l <&8; do
+trap '{ __cy_s=$?; set +euxv; } 2>/dev/null; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "${BASH_VERSION-}" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy%[1]s:x:%%d\n" "$__cy_s" > /dev/fd/62; fi' EXIT
+while IFS= read -r __cy_l < /dev/fd/61; do
 eval "$__cy_l"
 __cy_r=1
-eval "$__cy_c"
-__cy_s=$?
+eval "$__cy_x$__cy_c"
+{ __cy_s=$?; __cy_o=$-; set +xv; } 2>/dev/null
 __cy_r=
-printf '\036cy%[1]s:r:%%d\n' "$__cy_s" >&9
+__cy_x=
+case $__cy_o in *x*) __cy_x='set -x;';; esac
+case $__cy_o in *v*) __cy_x="$__cy_x set -v;";; esac
+printf '\036cy%[1]s:r:%%d\n' "$__cy_s" > /dev/fd/62
 done
 `
 
@@ -318,13 +413,14 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		return nil, err
 	}
 	env := append(append([]string(nil), p.Env...), s.Env...)
+	env = append(env, tokenVar+"="+st.nonce)
 	var cred *syscall.Credential
 	if s.RunAs != "" {
 		var home string
 		if cred, home, err = lookupUser(s.RunAs); err != nil {
 			return nil, err
 		}
-		if err := giveWorkspace(p.Workspace, cred); err != nil {
+		if err := st.giveWorkspace(p.Workspace, cred); err != nil {
 			return nil, err
 		}
 		env = append(env, "HOME="+home, "USER="+s.RunAs, "LOGNAME="+s.RunAs)
@@ -346,13 +442,20 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		return nil, err
 	}
 	defer cmdR.Close()
+	if rc, err := cmdR.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { openToShells(int(fd)) })
+	}
 	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce, quote(statePath), exports.String()), scriptName)
 	cmd.Dir = p.SrcDir
 	cmd.Env = env
 	cmd.Stdout = st.outW
 	cmd.Stderr = st.outW
-	cmd.ExtraFiles = []*os.File{nil, nil, nil, nil, nil, cmdR, st.outW} // fds 8 and 9
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	extra := make([]*os.File, markFD-2)
+	extra[cmdFD-3], extra[markFD-3] = cmdR, st.outW
+	cmd.ExtraFiles = extra
+	// A session of its own: a process group to signal, and no controlling
+	// terminal, so nothing can stop on a read from /dev/tty.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Credential: cred}
 	cmd.WaitDelay = time.Second
 	if err := cmd.Start(); err != nil {
 		cmdW.Close()
@@ -418,14 +521,27 @@ func lookupUser(name string) (*syscall.Credential, string, error) {
 
 // giveWorkspace hands the workspace to a run-as user, as CodeBuild grants
 // that user access to the source, and checks the user can reach it. Root
-// needs nothing handed to it.
-func giveWorkspace(ws string, cred *syscall.Credential) error {
+// needs nothing handed to it. Destroy gives every file back to the owner
+// it had, so a build in place leaves the tree as it found it.
+func (st *state) giveWorkspace(ws string, cred *syscall.Credential) error {
 	if cred.Uid == 0 {
 		return nil
+	}
+	if st.owners == nil {
+		st.owners = map[string][2]int{}
 	}
 	err := filepath.WalkDir(ws, func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if sys, ok := fi.Sys().(*syscall.Stat_t); ok {
+			if _, seen := st.owners[path]; !seen {
+				st.owners[path] = [2]int{int(sys.Uid), int(sys.Gid)}
+			}
 		}
 		return os.Lchown(path, int(cred.Uid), int(cred.Gid))
 	})
@@ -454,7 +570,27 @@ func giveWorkspace(ws string, cred *syscall.Credential) error {
 // waiter of a shell that died, killed, without either; "w" from another
 // shell is skipped.
 func (st *state) pump(sess *session, out io.Writer) (int, error) {
-	var werr error
+	for {
+		code, kind, werr, err := st.pumpAny(out)
+		if err != nil {
+			return 0, err
+		}
+		switch {
+		case kind == 'w' && !sess.exited():
+			continue // another shell's death
+		case kind == 'w':
+			code = sess.code
+		case kind == 'x':
+			<-sess.dead
+		}
+		return code, werr
+	}
+}
+
+// pumpAny copies output to out until the next sentinel of this build and
+// returns its status and kind. werr is the first error writing out; err an
+// error reading the pipe.
+func (st *state) pumpAny(out io.Writer) (code int, kind byte, werr, err error) {
 	emit := func(b []byte) {
 		if len(b) > 0 && werr == nil {
 			_, werr = out.Write(b)
@@ -468,17 +604,8 @@ func (st *state) pump(sess *session, out io.Writer) (int, error) {
 		switch {
 		case end >= 0:
 			emit(data[:start])
-			k = copy(st.buf, data[end:])
-			switch {
-			case kind == 'w' && !sess.exited():
-				continue // another shell's death
-			case kind == 'w':
-				code = sess.code
-			case kind == 'x':
-				<-sess.dead
-			}
-			st.carry = k
-			return code, werr
+			st.carry = copy(st.buf, data[end:])
+			return code, kind, werr, nil
 		case partial >= 0:
 			emit(data[:partial])
 			k = copy(st.buf, data[partial:])
@@ -486,10 +613,10 @@ func (st *state) pump(sess *session, out io.Writer) (int, error) {
 			emit(data)
 			k = 0
 		}
-		n, err := st.outR.Read(st.buf[k:])
+		n, rerr := st.outR.Read(st.buf[k:])
 		k += n
-		if err != nil && n == 0 {
-			return 0, fmt.Errorf("read build output: %w", err)
+		if rerr != nil && n == 0 {
+			return 0, 0, werr, fmt.Errorf("read build output: %w", rerr)
 		}
 	}
 }
@@ -540,7 +667,8 @@ func (st *state) scan(data []byte) (code int, kind byte, start, end, partial int
 	}
 }
 
-// Destroy ends the build's shells and everything they started.
+// Destroy ends the build's shells and everything they started, and gives
+// files handed to run-as users back to their owners.
 func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 	x.mu.Lock()
 	st := x.runs[p.BuildID]
@@ -549,18 +677,118 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 	if st == nil {
 		return nil
 	}
+	st.stop(ctx)
+	for path, o := range st.owners {
+		os.Lchown(path, o[0], o[1])
+	}
+	st.close()
+	return nil
+}
+
+// stop ends every process of the build: the shells leave their loops, then
+// everything still running gets SIGKILL.
+func (st *state) stop(ctx context.Context) {
 	for _, sess := range st.all {
 		sess.cmdW.Close()
+	}
+	for _, sess := range st.all {
 		sess.signal(syscall.SIGKILL)
 	}
+	st.signalStrays(syscall.SIGKILL)
 	for _, sess := range st.all {
 		select {
 		case <-sess.dead:
 		case <-ctx.Done():
 		}
 	}
-	st.close()
-	return nil
+}
+
+// Drain ends the build's processes and copies to out what they wrote after
+// the last command's sentinel: output of background processes, of a
+// `tee` the shell piped itself through. The shells leave their loops
+// first, and processes get up to half a second to finish on their own
+// before they are killed.
+func (x *Executor) Drain(ctx context.Context, p *build.Plan, out io.Writer) error {
+	st, err := x.state(p)
+	if err != nil {
+		return err
+	}
+	if st.drained {
+		return nil
+	}
+	st.drained = true
+	for _, sess := range st.all {
+		sess.cmdW.Close()
+	}
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for _, sess := range st.all {
+		for time.Now().Before(deadline) && (!sess.exited() || sess.groupAlive()) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	st.stop(ctx)
+	// Everything written before this sentinel is in the pipe ahead of it.
+	end := string(st.prefix) + "d:0\n"
+	if _, err := io.WriteString(st.outW, end); err != nil {
+		return err
+	}
+	for {
+		_, kind, _, err := st.pumpAny(out)
+		if err != nil || kind == 'd' {
+			return err
+		}
+	}
+}
+
+// groupAlive reports whether any process is left in the shell's session.
+func (s *session) groupAlive() bool {
+	return s.cmd.Process != nil && syscall.Kill(-s.cmd.Process.Pid, 0) == nil
+}
+
+// ReadVars reads variables out of the shell of the run-as user runAs, as
+// they are now: the exported-variables at the end of a build. Names that
+// are not shell identifiers are read as empty; unset variables are left
+// out of the map.
+func (x *Executor) ReadVars(ctx context.Context, p *build.Plan, runAs string, names []string) (map[string]string, error) {
+	st, err := x.state(p)
+	if err != nil {
+		return nil, err
+	}
+	sess := st.sessions[runAs]
+	vals := map[string]string{}
+	if sess == nil || sess.exited() {
+		return vals, nil
+	}
+	var sb strings.Builder
+	for _, n := range names {
+		if !isName(n) {
+			continue
+		}
+		// Straight to the output pipe, past any redirection of stdout.
+		fmt.Fprintf(&sb, "if [ -n \"${%[1]s+x}\" ]; then printf '%%s\\037%%s\\036' %[1]s \"$%[1]s\" > /dev/fd/62; fi\n", n)
+	}
+	var buf bytes.Buffer
+	if _, err := x.exec(ctx, st, sess, sb.String(), &buf); err != nil {
+		return nil, err
+	}
+	for rec := range strings.SplitSeq(buf.String(), "\036") {
+		if k, v, ok := strings.Cut(rec, "\037"); ok && slices.Contains(names, k) {
+			vals[k] = v
+		}
+	}
+	return vals, nil
+}
+
+func isName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i, c := range n {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func (st *state) close() {
