@@ -46,9 +46,9 @@ func (l *local) runBatch(ctx context.Context, spec *buildspec.Spec) error {
 	}
 	uuid := newUUID()
 	batchID := l.project + ":" + uuid
-	logOut := l.s.out
+	var logOut io.Writer = &terminal{w: l.s.out}
 	if l.f.json {
-		logOut = l.s.errOut
+		logOut = &terminal{w: l.s.errOut}
 	}
 	var outMu sync.Mutex
 	width := 0

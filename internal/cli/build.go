@@ -176,9 +176,9 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 		}
 	}
 
-	logOut := s.out
+	var logOut io.Writer = &terminal{w: s.out}
 	if f.json {
-		logOut = s.errOut
+		logOut = &terminal{w: s.errOut}
 	}
 	b, req, logPath, err := l.build(ctx, nil, logOut)
 	if err != nil {
@@ -210,9 +210,15 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 	uuid := newUUID()
 	workspace, scratch := l.dir, ""
 	if !l.f.inPlace {
-		scratch = filepath.Join(os.TempDir(), "codeyard", uuid)
+		// A fresh private directory per build: no path another user could
+		// create first.
+		if scratch, err = os.MkdirTemp("", "codeyard-"); err != nil {
+			return nil, nil, "", err
+		}
+		os.Chmod(scratch, 0o755) // a run-as user must reach the source
 		workspace = filepath.Join(scratch, "output", "src"+randomDigits(9), "src")
 		if err := os.MkdirAll(workspace, 0o755); err != nil {
+			os.RemoveAll(scratch)
 			return nil, nil, "", err
 		}
 		if !l.f.keep {

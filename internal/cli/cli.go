@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/signal"
 	"syscall"
 
@@ -25,12 +26,35 @@ type streams struct {
 	out, errOut io.Writer
 }
 
+// terminal is where a build's log is shown: it stops writing after the
+// first error (a closed pipe, a full disk) and never reports one, so the
+// build and its log file go on whatever happens to the viewer.
+type terminal struct {
+	w      io.Writer
+	failed bool
+}
+
+func (t *terminal) Write(p []byte) (int, error) {
+	if !t.failed {
+		if _, err := t.w.Write(p); err != nil {
+			t.failed = true
+		}
+	}
+	return len(p), nil
+}
+
 // Run runs codeyard with args (without the program name) and returns the
-// process exit code. SIGINT and SIGTERM cancel the context the command runs
-// with.
+// process exit code. SIGINT, SIGTERM and SIGHUP cancel the context the
+// command runs with.
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// Handled, not ignored: a closed pipe on stdout then fails the write
+	// (see terminal) instead of killing codeyard mid-build, and the
+	// build's own processes still get SIGPIPE's default.
+	pipes := make(chan os.Signal, 1)
+	signal.Notify(pipes, syscall.SIGPIPE)
+	defer signal.Stop(pipes)
 
 	s := streams{in: stdin, out: stdout, errOut: stderr}
 	root := &cobra.Command{

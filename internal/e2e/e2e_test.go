@@ -63,7 +63,11 @@ func codeyard(t *testing.T, home string, args ...string) result {
 func copyProject(t *testing.T, name string) string {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
-	if err := os.CopyFS(dst, os.DirFS(filepath.Join("testdata", "projects", name))); err != nil {
+	src := filepath.Join("testdata", "projects", name)
+	if name == "hello" {
+		src = filepath.Join("..", "..", "examples", "hello") // the README's example
+	}
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
 		t.Fatal(err)
 	}
 	return dst
