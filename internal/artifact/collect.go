@@ -134,12 +134,10 @@ func (c *collector) expand(s string) string {
 	return x
 }
 
-// A dir is a directory the walk may read: host is a path below root that
-// leads to it (through symbolic links, perhaps), real the same directory
-// with every link resolved.
+// A dir is a directory the walk may read.
 type dir struct {
-	rel  string // path relative to root, "." for root itself
-	real string
+	rel  string // path as matched: relative to the base directory, or to the source directory for base directories
+	real string // the directory with every link resolved, inside the source directory
 }
 
 func (c *collector) collect() error {

@@ -2,16 +2,21 @@
 // CodeBuild does in its UPLOAD_ARTIFACTS phase. It is pure: it reads the
 // build's source directory and writes only where it is told to.
 //
-// Collect turns an artifacts section of a buildspec (a Selection) into a
-// list of entries and the log lines CodeBuild prints while it assembles the
-// list. WriteZip packages the entries for packaging ZIP and CopyTree for
+// Collect turns an artifacts section of a buildspec (a Selection; see
+// Primary and Secondary) into a list of entries and the log lines CodeBuild
+// prints while it assembles the list ("Expanding base directory path: .",
+// "Assembling file list", "Expanding **/*", "Found 12 file(s)" and so on,
+// as public UPLOAD_ARTIFACTS logs show them; a secondary artifact's lines
+// start with "Preparing to copy secondary artifacts <identifier>").
+// WriteZip packages the entries for packaging ZIP and CopyTree for
 // packaging NONE. Location computes the object key or folder a project's
 // artifact settings name.
 //
 // # Selection rules
 //
-// The rules follow the buildspec reference ([CB-UG] build-spec-ref,
-// artifacts) and what public CodeBuild logs show:
+// The rules follow the buildspec reference
+// (https://docs.aws.amazon.com/codebuild/latest/userguide/build-spec-ref.html,
+// "artifacts") and what public CodeBuild logs show:
 //
 //   - files are globs relative to each base directory. "*" matches within
 //     one path component and "**" across directories; "{a,b}" alternatives
@@ -46,17 +51,26 @@
 // symbolic links in the source will be preserved in the artifacts ZIP
 // file"); links are never followed. Without it, links are followed: a link
 // to a file is packaged as a copy of that file and a link to a directory is
-// walked like a directory (a link back to one of its own parents is not
-// walked twice). The reference defines enable-symlinks for ZIP output only;
+// walked like a directory (a link back to one of its own parents is
+// packaged as an empty directory, not walked again). The reference defines enable-symlinks for ZIP output only;
 // callers packaging NONE should clear it.
 //
 // # Paths outside the source directory
 //
-// CodeBuild runs in a throw-away container, so it packages whatever a
-// pattern names, "../x" and "/etc/passwd" included. codeyard runs builds on
-// shared hosts, so Collect never packages anything outside the source
-// directory: absolute patterns and patterns or base directories with a ".."
+// The buildspec reference does not confine patterns to the source
+// directory, and CodeBuild's build container is thrown away after the
+// build. codeyard runs builds on shared hosts, so Collect never packages
+// anything outside the source directory: absolute patterns and patterns or base directories with a ".."
 // component are skipped as invalid file paths, and a symbolic link whose
 // target resolves outside the source directory (or does not exist) is
 // skipped with its own log line, whether or not enable-symlinks is set.
+//
+// # Log lines
+//
+// The lines CodeBuild prints are repeated word for word. Three situations
+// have no known CodeBuild wording and get codeyard's own lines: a replaced
+// duplicate ("Replacing <path> from <old> with <new>"), a skipped link
+// ("Skipping symbolic link <path> -> <target>: ...") and an entry below a
+// path that is a file in the artifact ("Skipping <path>: <parent> is not a
+// directory in the artifact").
 package artifact
