@@ -3,6 +3,7 @@ package artifact_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -246,4 +247,52 @@ func FuzzCollect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestCollectShadowed merges two base directories where one has a
+// directory x and the other a file x: the file, found last, replaces the
+// directory, and what was below the directory is dropped, so that no
+// archive holds a file below a file.
+func TestCollectShadowed(t *testing.T) {
+	t.Parallel()
+	src := t.TempDir()
+	for _, p := range []string{"b1/x/y.txt", "b1/z.txt", "b2/x"} {
+		if err := os.MkdirAll(filepath.Join(src, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(src, p), []byte(p), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := artifact.Collect(src, artifact.Selection{Files: []string{"**/*"}, BaseDirectory: "b*"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantLog := []string{
+		"Expanding base directory path: b*",
+		"Assembling file list",
+		"Expanding b*",
+		"Expanding file paths for base directory b1",
+		"Assembling file list",
+		"Expanding **/*",
+		"Expanding file paths for base directory b2",
+		"Assembling file list",
+		"Expanding **/*",
+		"Replacing x from b1/x with b2/x",
+		"Skipping x/y.txt: x is not a directory in the artifact",
+		"Found 2 file(s)",
+	}
+	if diff := cmp.Diff(wantLog, got.Log); diff != "" {
+		t.Errorf("Collect log mismatch (-want +got):\n%s", diff)
+	}
+	var paths []string
+	for _, e := range got.Entries {
+		paths = append(paths, fmt.Sprintf("%v %s", e.Mode.Type(), e.Path))
+	}
+	if diff := cmp.Diff([]string{"---------- x", "---------- z.txt"}, paths); diff != "" {
+		t.Errorf("Collect entries mismatch (-want +got):\n%s", diff)
+	}
+	if err := artifact.CopyTree(filepath.Join(t.TempDir(), "out"), got.Entries); err != nil {
+		t.Errorf("CopyTree: %v", err)
+	}
 }
