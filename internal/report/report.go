@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -142,6 +143,34 @@ type Result struct {
 
 	Tests    []TestCase     `json:"testCases,omitempty"`
 	Coverage []CodeCoverage `json:"codeCoverages,omitempty"`
+}
+
+// MarshalJSON writes a test result with its duration and test cases and a
+// coverage result with its files, even when there are none.
+func (r Result) MarshalJSON() ([]byte, error) {
+	if r.Type == TypeCodeCoverage {
+		cov := r.Coverage
+		if cov == nil {
+			cov = []CodeCoverage{}
+		}
+		return json.Marshal(struct {
+			Type       string         `json:"type"`
+			FileFormat string         `json:"fileFormat"`
+			File       string         `json:"file"`
+			Coverage   []CodeCoverage `json:"codeCoverages"`
+		}{r.Type, r.FileFormat, r.File, cov})
+	}
+	tests := r.Tests
+	if tests == nil {
+		tests = []TestCase{}
+	}
+	return json.Marshal(struct {
+		Type                  string     `json:"type"`
+		FileFormat            string     `json:"fileFormat"`
+		File                  string     `json:"file"`
+		DurationInNanoSeconds int64      `json:"durationInNanoSeconds"`
+		Tests                 []TestCase `json:"testCases"`
+	}{r.Type, r.FileFormat, r.File, r.DurationInNanoSeconds, tests})
 }
 
 // TestReportSummary summarizes the test cases of a report.

@@ -146,14 +146,14 @@ func parseTRX(r io.Reader, res *Result) error {
 		}
 		def := defs[tr.TestID]
 		tc := TestCase{
-			TestSuiteName: baseName(def.Storage),
+			TestSuiteName: baseName(def.TestMethod.CodeBase),
 			Prefix:        className(def.TestMethod.ClassName),
 			Name:          tr.TestName,
 			Status:        trxStatus(tr.Outcome),
 			Message:       message(tr.Message, tr.StackTrace),
 		}
 		if tc.TestSuiteName == "" {
-			tc.TestSuiteName = baseName(def.TestMethod.CodeBase)
+			tc.TestSuiteName = baseName(def.Storage)
 		}
 		tc.DurationInNanoSeconds, _ = timeSpan(tr.Duration)
 		total = addDuration(total, tc.DurationInNanoSeconds)
