@@ -90,6 +90,8 @@ type state struct {
 	carry      int               // buf[:carry] is output read after the last sentinel
 	owners     map[string][2]int // original owners of files handed to run-as users
 	drained    bool
+	defs       string         // file defining the plan's commands, for 0.2 shells
+	index      map[string]int // command text -> its number in defs
 }
 
 // session is one running shell.
@@ -99,6 +101,7 @@ type session struct {
 	dead chan struct{}
 	code int // exit code, once dead is closed
 	env  map[string]string
+	defs bool // the shell has sourced the plan's commands
 }
 
 // Setup creates the build's output pipe.
@@ -256,7 +259,13 @@ var errShellGone = errors.New("the build's shell has exited")
 // exec has sess run one script and copies its output to out until the
 // script's sentinel.
 func (x *Executor) exec(ctx context.Context, st *state, sess *session, script string, out io.Writer) (int, error) {
-	if _, err := io.WriteString(sess.cmdW, encode(script)); err != nil {
+	line := ""
+	if n, ok := st.index[script]; ok && sess.defs {
+		line = "#" + strconv.Itoa(n) + "\n"
+	} else {
+		line = encode("__cy_c", script)
+	}
+	if _, err := io.WriteString(sess.cmdW, line); err != nil {
 		return 0, errShellGone
 	}
 
@@ -343,14 +352,15 @@ func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// encode turns a script into the one line the shell's loop reads: an
-// assignment of the script, single-quoted, with its line breaks spelled
-// as $__cy_nl. Sending scripts down the pipe, rather than writing a file
-// per command, keeps a command's overhead to a few system calls.
-func encode(script string) string {
+// encode turns a script into one line: an assignment of the script to
+// name, single-quoted, with its line breaks spelled as $__cy_nl. Sending
+// scripts down the pipe, rather than writing a file per command, keeps a
+// command's overhead to a few system calls.
+func encode(name, script string) string {
 	var b strings.Builder
 	b.Grow(len(script) + 16)
-	b.WriteString("__cy_c='")
+	b.WriteString(name)
+	b.WriteString("='")
 	for i := 0; i < len(script); i++ {
 		switch c := script[i]; c {
 		case '\'':
@@ -368,7 +378,9 @@ func encode(script string) string {
 }
 
 // loop is the script each shell runs: read a line, evaluate it to get
-// the script, evaluate the script, report its status. __cy_r is set while a
+// the script, evaluate the script, report its status. A version 0.2 shell
+// first sources the plan's commands as variables (%[4]s), so a line of
+// "#<n>" is enough to name one: a shell reads a pipe one byte at a time. __cy_r is set while a
 // command runs, so the EXIT trap reports only an exit from inside one.
 //
 // The loop's own statements never show in the log: after each command,
@@ -387,17 +399,25 @@ __cy_nl='
 '
 __cy_state=%[2]s
 if [ -n "$__cy_state" ] && [ -f "$__cy_state" ]; then . "$__cy_state"; cd "$PWD" 2>/dev/null; rm -f "$__cy_state"; fi
+__cy_defs=%[4]s
+if [ -n "$__cy_defs" ]; then . "$__cy_defs"; fi
 %[3]s
 trap '{ __cy_s=$?; set +euxv; } 2>/dev/null; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "${BASH_VERSION-}" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy%[1]s:x:%%d\n" "$__cy_s" > /dev/fd/62; fi' EXIT
 while IFS= read -r __cy_l < /dev/fd/61; do
-eval "$__cy_l"
+case $__cy_l in
+'#'*) eval "__cy_c=\$__cy_c${__cy_l#?}" ;;
+*) eval "$__cy_l" ;;
+esac
 __cy_r=1
 eval "$__cy_x$__cy_c"
-{ __cy_s=$?; __cy_o=$-; set +xv; } 2>/dev/null
-__cy_r=
+case $- in
+*[xv]*) { __cy_s=$?; __cy_o=$-; set +xv; } 2>/dev/null
 __cy_x=
 case $__cy_o in *x*) __cy_x='set -x;';; esac
-case $__cy_o in *v*) __cy_x="$__cy_x set -v;";; esac
+case $__cy_o in *v*) __cy_x="$__cy_x set -v;";; esac ;;
+*) __cy_s=$?; __cy_x= ;;
+esac
+__cy_r=
 printf '\036cy%[1]s:r:%%d\n' "$__cy_s" > /dev/fd/62
 done
 `
@@ -445,7 +465,15 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 	if rc, err := cmdR.SyscallConn(); err == nil {
 		rc.Control(func(fd uintptr) { openToShells(int(fd)) })
 	}
-	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce, quote(statePath), exports.String()), scriptName)
+	defs := ""
+	if p.Version != "0.1" {
+		if defs, err = st.writeDefs(p); err != nil {
+			cmdR.Close()
+			cmdW.Close()
+			return nil, err
+		}
+	}
+	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce, quote(statePath), exports.String(), quote(defs)), scriptName)
 	cmd.Dir = p.SrcDir
 	cmd.Env = env
 	cmd.Stdout = st.outW
@@ -461,7 +489,7 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		cmdW.Close()
 		return nil, fmt.Errorf("start %s: %w", sh, err)
 	}
-	sess := &session{cmd: cmd, cmdW: cmdW, dead: make(chan struct{}), env: map[string]string{}}
+	sess := &session{cmd: cmd, cmdW: cmdW, dead: make(chan struct{}), env: map[string]string{}, defs: defs != ""}
 	for _, kv := range s.Env {
 		k, v, _ := strings.Cut(kv, "=")
 		sess.env[k] = v
@@ -476,6 +504,34 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		io.WriteString(st.outW, st.wake)
 	}()
 	return sess, nil
+}
+
+// writeDefs writes, once per build, the file that defines every command
+// of the plan as a variable __cy_c<n>, and indexes them.
+func (st *state) writeDefs(p *build.Plan) (string, error) {
+	if st.defs != "" {
+		return st.defs, nil
+	}
+	st.index = map[string]int{}
+	var b strings.Builder
+	for _, ph := range p.Phases {
+		for _, steps := range [][]build.Step{ph.Commands, ph.Finally} {
+			for _, s := range steps {
+				if _, ok := st.index[s.Command]; ok {
+					continue
+				}
+				n := len(st.index) + 1
+				st.index[s.Command] = n
+				b.WriteString(encode("__cy_c"+strconv.Itoa(n), s.Command))
+			}
+		}
+	}
+	path := filepath.Join(st.dir, "commands")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return "", err
+	}
+	st.defs = path
+	return path, nil
 }
 
 // stateFile returns where the shells of a run-as user (empty: the
