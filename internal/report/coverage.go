@@ -39,9 +39,10 @@ func parseCobertura(r io.Reader, res *Result) error {
 		return err
 	}
 	var (
-		files = map[string]*coberturaFile{}
-		order []string
-		cur   *coberturaFile
+		files   = map[string]*coberturaFile{}
+		order   []string
+		cur     *coberturaFile
+		curPath string
 	)
 	err := d.walk(func(se xml.StartElement, _ int) (bool, error) {
 		switch se.Name.Local {
@@ -52,7 +53,7 @@ func parseCobertura(r io.Reader, res *Result) error {
 			if path == "" {
 				path = attr(se, "name")
 			}
-			cur = files[path]
+			cur, curPath = files[path], path
 			if cur == nil {
 				if len(files) >= MaxCoverageFiles {
 					return true, errTooManyFiles
@@ -67,7 +68,7 @@ func parseCobertura(r io.Reader, res *Result) error {
 				return true, d.Skip()
 			}
 			if err := coberturaAddLine(cur, se); err != nil {
-				return true, err
+				return true, fmt.Errorf("%s: %w", curPath, err)
 			}
 		}
 		return true, d.Skip()

@@ -96,6 +96,9 @@ func parseCucumberFeature(feature []byte, res *Result) error {
 	if isNull(elements) {
 		return nil
 	}
+	if t := jsonTypeOf(elements); t != "an array" {
+		return fmt.Errorf("elements: want an array, not %s", t)
+	}
 	var background cucumberOutcome
 	ei := 0
 	return eachElement(elements, func(elem []byte) error {
@@ -151,6 +154,10 @@ func foldSteps(o *cucumberOutcome, raw []byte, hook bool) error {
 		return nil
 	}
 	i := 0
+	what := "step"
+	if hook {
+		what = "hook"
+	}
 	return eachElement(raw, func(step []byte) error {
 		i++
 		var s cucumberStep
@@ -184,12 +191,15 @@ func foldSteps(o *cucumberOutcome, raw []byte, hook bool) error {
 				}
 				return nil
 			})
+			if err != nil {
+				err = fmt.Errorf("result: %w", err)
+			}
 		}
 		if err == nil && !hook {
 			err = foldSteps(o, before, true)
 		}
 		if err != nil {
-			return fmt.Errorf("%d: %w", i, err)
+			return fmt.Errorf("%s %d: %w", what, i, err)
 		}
 		step1 := &s
 		switch status := strings.ToLower(jsonString(s.status)); {
@@ -205,7 +215,7 @@ func foldSteps(o *cucumberOutcome, raw []byte, hook bool) error {
 		}
 		if !hook {
 			if err := foldSteps(o, after, true); err != nil {
-				return fmt.Errorf("%d: %w", i, err)
+				return fmt.Errorf("%s %d: %w", what, i, err)
 			}
 		}
 		return nil

@@ -233,16 +233,20 @@ func mergeBranches(f *simplecovFile, raw []byte) error {
 		})
 	}
 	return eachMember(raw, func(cond, branches []byte) error {
-		return eachMember(branches, func(branch, val []byte) error {
+		err := eachMember(branches, func(branch, val []byte) error {
 			h, ok, err := simplecovHits(val)
 			if err != nil {
-				return fmt.Errorf("%s %s: %w", jsonString(cond), jsonString(branch), err)
+				return fmt.Errorf("%s: %w", jsonString(branch), err)
 			}
 			if ok {
 				add(fnv64(cond, branch), h)
 			}
 			return nil
 		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", jsonString(cond), err)
+		}
+		return nil
 	})
 }
 
