@@ -102,6 +102,8 @@ type Build struct {
 	Warnings []string
 	// FailedCommand is the command that failed the build, if one did.
 	FailedCommand string
+	// Artifacts are the artifacts UPLOAD_ARTIFACTS stored, primary first.
+	Artifacts []ArtifactResult
 }
 
 // Phase returns the build's record of phase t, and false when the phase did

@@ -90,6 +90,9 @@ type Request struct {
 	Variables []Variable
 	// Timeout ends the build TIMED_OUT; zero means no timeout.
 	Timeout time.Duration
+	// Artifacts, when set, receives the buildspec's artifacts in
+	// UPLOAD_ARTIFACTS; nil means the project has none (NO_ARTIFACTS).
+	Artifacts *ArtifactSettings
 	// BatchIdentifier is the task identifier of a build that runs as part
 	// of a batch (CODEBUILD_BATCH_BUILD_IDENTIFIER).
 	BatchIdentifier string
@@ -163,9 +166,13 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 		if r.downloadSource() {
 			upload := r.userPhases()
 			r.captureExported()
+			var names map[string]string
+			if upload {
+				names = r.artifactNames()
+			}
 			r.drain()
 			if upload {
-				r.uploadArtifacts()
+				r.uploadArtifacts(names)
 			}
 		}
 	}
@@ -649,13 +656,14 @@ func (r *run) drain() {
 	}
 }
 
-func (r *run) uploadArtifacts() {
+func (r *run) uploadArtifacts(names map[string]string) {
 	i := r.begin(PhaseUploadArtifacts)
 	if st, c, ok := r.interruption(); ok {
 		r.end(i, st, c, true)
 		return
 	}
-	r.end(i, StatusSucceeded, Context{}, true)
+	st, c := r.packageArtifacts(names)
+	r.end(i, st, c, true)
 }
 
 func (r *run) finish() {

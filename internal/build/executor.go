@@ -54,3 +54,11 @@ type Drainer interface {
 type VarReader interface {
 	ReadVars(ctx context.Context, p *Plan, runAs string, names []string) (map[string]string, error)
 }
+
+// Expander is implemented by executors that can have a build's shell
+// expand words as a double-quoted string: the artifacts names of a
+// buildspec ("build-$CODEBUILD_BUILD_NUMBER.zip", "$(date +%F)"), in the
+// shell of the user that ran last.
+type Expander interface {
+	Expand(ctx context.Context, p *Plan, runAs string, words []string) ([]string, error)
+}

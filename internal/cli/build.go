@@ -48,6 +48,9 @@ type buildFlags struct {
 	keep           bool
 	parallel       int
 	noBatch        bool
+	artifacts      string
+	packaging      string
+	namespace      string
 }
 
 func newBuildCmd(s streams) *cobra.Command {
@@ -90,6 +93,9 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 	fl.StringVar(&f.region, "region", "", "region for ARNs and AWS_REGION (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1)")
 	fl.StringVar(&f.account, "account", "000000000000", "account id for ARNs")
 	fl.BoolVar(&f.keep, "keep", false, "keep the scratch copy after the build")
+	fl.StringVar(&f.artifacts, "artifacts", "", "write the build's artifacts into `DIR`, laid out as CodeBuild lays them out in its bucket")
+	fl.StringVar(&f.packaging, "artifacts-packaging", "NONE", "artifacts packaging: NONE (a folder) or ZIP")
+	fl.StringVar(&f.namespace, "artifacts-namespace", "NONE", "artifacts namespace type: NONE or BUILD_ID (a folder per build)")
 	fl.IntVar(&f.parallel, "parallel", runtime.NumCPU(), "batch builds: how many of the batch's builds run at once")
 	fl.BoolVar(&f.noBatch, "no-batch", false, "run a buildspec that has a batch section as one build, as StartBuild does")
 	return cmd
@@ -149,6 +155,18 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 	}
 	if f.parallel < 1 {
 		return errors.New("--parallel must be at least 1")
+	}
+	f.packaging, f.namespace = strings.ToUpper(f.packaging), strings.ToUpper(f.namespace)
+	if f.packaging != "NONE" && f.packaging != "ZIP" {
+		return fmt.Errorf("--artifacts-packaging %q: want NONE or ZIP", f.packaging)
+	}
+	if f.namespace != "NONE" && f.namespace != "BUILD_ID" {
+		return fmt.Errorf("--artifacts-namespace %q: want NONE or BUILD_ID", f.namespace)
+	}
+	if f.artifacts != "" {
+		if f.artifacts, err = filepath.Abs(f.artifacts); err != nil {
+			return err
+		}
 	}
 	secrets := &fileSecrets{params: map[string]string{}, secrets: map[string]string{}}
 	if f.parametersFile != "" {
@@ -239,6 +257,15 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		BaseEnv:   os.Environ(),
 		Variables: l.vars,
 		Timeout:   l.f.timeout,
+	}
+	if l.f.artifacts != "" {
+		req.Artifacts = &build.ArtifactSettings{
+			Dir:                  l.f.artifacts,
+			NamespaceType:        l.f.namespace,
+			Name:                 l.project,
+			Packaging:            l.f.packaging,
+			OverrideArtifactName: true,
+		}
 	}
 	if task != nil {
 		req.BatchIdentifier = task.Identifier
@@ -399,6 +426,16 @@ func printSummary(w io.Writer, b *build.Build, logPath string) {
 		fmt.Fprintln(w, "Exported variables:")
 		for _, v := range b.Exported {
 			fmt.Fprintf(w, "  %s=%s\n", v.Name, v.Value)
+		}
+	}
+	if len(b.Artifacts) > 0 {
+		fmt.Fprintln(w, "Artifacts:")
+		for _, a := range b.Artifacts {
+			id := a.Identifier
+			if id == "" {
+				id = "primary"
+			}
+			fmt.Fprintf(w, "  %s: %s (%d files)\n", id, a.Location, a.Files)
 		}
 	}
 	if b.FailedCommand != "" {

@@ -28,6 +28,15 @@ type (
 		BuildComplete                bool             `json:"buildComplete"`
 		Initiator                    string           `json:"initiator"`
 		ExportedEnvironmentVariables []apiExportedVar `json:"exportedEnvironmentVariables,omitempty"`
+		Artifacts                    *apiArtifact     `json:"artifacts,omitempty"`
+		SecondaryArtifacts           []apiArtifact    `json:"secondaryArtifacts,omitempty"`
+	}
+	apiArtifact struct {
+		Location             string `json:"location"`
+		SHA256               string `json:"sha256sum,omitempty"`
+		MD5                  string `json:"md5sum,omitempty"`
+		OverrideArtifactName bool   `json:"overrideArtifactName"`
+		ArtifactIdentifier   string `json:"artifactIdentifier,omitempty"`
 	}
 	apiPhase struct {
 		PhaseType         string       `json:"phaseType"`
@@ -113,6 +122,14 @@ func apiBuild(b *build.Build, req *build.Request) apiBuildShape {
 	}
 	for _, v := range req.Variables {
 		out.Environment.EnvironmentVariables = append(out.Environment.EnvironmentVariables, apiVar{Name: v.Name, Value: v.Value, Type: cmpOr(v.Type, build.VarPlaintext)})
+	}
+	for _, a := range b.Artifacts {
+		aa := apiArtifact{Location: a.Location, SHA256: a.SHA256, MD5: a.MD5, OverrideArtifactName: true, ArtifactIdentifier: a.Identifier}
+		if a.Identifier == "" {
+			out.Artifacts = &aa
+		} else {
+			out.SecondaryArtifacts = append(out.SecondaryArtifacts, aa)
+		}
 	}
 	for _, v := range b.Exported {
 		out.ExportedEnvironmentVariables = append(out.ExportedEnvironmentVariables, apiExportedVar{Name: v.Name, Value: v.Value})

@@ -1,7 +1,10 @@
 package e2e_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -387,4 +390,76 @@ func TestBatch(t *testing.T) {
 	if b := decode(t, r.stdout); r.code != 0 || b.BuildStatus != "SUCCEEDED" {
 		t.Errorf("--no-batch: exit %d status %s", r.code, b.BuildStatus)
 	}
+}
+
+func TestArtifacts(t *testing.T) {
+	t.Parallel()
+	t.Run("zip with an evaluated name and a secondary folder", func(t *testing.T) {
+		t.Parallel()
+		home, dir, out := t.TempDir(), copyProject(t, "artifacts"), t.TempDir()
+		r := codeyard(t, home, "build", dir, "--json", "--artifacts", out, "--artifacts-packaging", "zip")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		zr, err := zip.OpenReader(filepath.Join(out, "build-1-x.zip"))
+		if err != nil {
+			t.Fatalf("primary artifact: %v", err)
+		}
+		defer zr.Close()
+		var names []string
+		for _, f := range zr.File {
+			names = append(names, f.Name)
+		}
+		if got := strings.Join(names, " "); got != "app.js assets/ assets/a.css" {
+			t.Errorf("zip holds %q, want the contents of base-directory dist", got)
+		}
+		// packaging ZIP applies to the secondary artifact too.
+		if _, err := zip.OpenReader(filepath.Join(out, "docs-out")); err != nil {
+			t.Errorf("secondary artifact: %v", err)
+		}
+		var b struct {
+			Artifacts struct {
+				Location  string `json:"location"`
+				SHA256Sum string `json:"sha256sum"`
+			} `json:"artifacts"`
+			SecondaryArtifacts []struct {
+				ArtifactIdentifier string `json:"artifactIdentifier"`
+			} `json:"secondaryArtifacts"`
+		}
+		json.Unmarshal([]byte(r.stdout), &b)
+		data, _ := os.ReadFile(filepath.Join(out, "build-1-x.zip"))
+		if sum := sha256.Sum256(data); b.Artifacts.SHA256Sum != hex.EncodeToString(sum[:]) {
+			t.Errorf("sha256sum %q does not match the file", b.Artifacts.SHA256Sum)
+		}
+		if len(b.SecondaryArtifacts) != 1 || b.SecondaryArtifacts[0].ArtifactIdentifier != "docs" {
+			t.Errorf("secondaryArtifacts = %+v", b.SecondaryArtifacts)
+		}
+	})
+	t.Run("folder per build id", func(t *testing.T) {
+		t.Parallel()
+		home, dir, out := t.TempDir(), copyProject(t, "artifacts"), t.TempDir()
+		r := codeyard(t, home, "build", dir, "--json", "--artifacts", out, "--artifacts-namespace", "build_id")
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+		uuid := strings.TrimPrefix(decode(t, r.stdout).ID, "artifacts:")
+		if got, err := os.ReadFile(filepath.Join(out, uuid, "build-1-x.zip", "assets", "a.css")); err != nil || string(got) != "css\n" {
+			t.Errorf("NONE packaging under the build id: %q, %v", got, err)
+		}
+	})
+	t.Run("no match fails UPLOAD_ARTIFACTS, even after a failed build", func(t *testing.T) {
+		t.Parallel()
+		home, dir, out := t.TempDir(), t.TempDir(), t.TempDir()
+		os.WriteFile(filepath.Join(dir, "buildspec.yml"), []byte("version: 0.2\nphases:\n  build:\n    commands:\n      - exit 1\nartifacts:\n  files:\n    - missing/**/*\n"), 0o644)
+		r := codeyard(t, home, "build", dir, "--json", "--artifacts", out)
+		b := decode(t, r.stdout)
+		last := b.Phases[len(b.Phases)-3]
+		if last.PhaseType != "UPLOAD_ARTIFACTS" || last.PhaseStatus != "FAILED" || len(last.Contexts) != 1 ||
+			last.Contexts[0].StatusCode != "CLIENT_ERROR" || last.Contexts[0].Message != "no matching artifact paths found" {
+			t.Errorf("UPLOAD_ARTIFACTS = %+v", last)
+		}
+		if !strings.Contains(r.stderr, "Skipping invalid file path missing/**/*") {
+			t.Errorf("log lacks the skipped path:\n%s", r.stderr)
+		}
+	})
 }

@@ -47,6 +47,7 @@ var (
 	_ build.Checker   = (*Executor)(nil)
 	_ build.Drainer   = (*Executor)(nil)
 	_ build.VarReader = (*Executor)(nil)
+	_ build.Expander  = (*Executor)(nil)
 )
 
 // Executor is the host shell executor. One Executor can run many builds at
@@ -833,6 +834,34 @@ func (x *Executor) ReadVars(ctx context.Context, p *build.Plan, runAs string, na
 		}
 	}
 	return vals, nil
+}
+
+// Expand has the shell of runAs expand each word as a double-quoted
+// string: variables, $(...) and arithmetic, but no field splitting or
+// globbing.
+func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, words []string) ([]string, error) {
+	st, err := x.state(p)
+	if err != nil {
+		return nil, err
+	}
+	sess := st.sessions[runAs]
+	if sess == nil || sess.exited() {
+		return nil, errShellGone
+	}
+	var sb strings.Builder
+	for _, w := range words {
+		w = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(w)
+		fmt.Fprintf(&sb, "printf '%%s\\036' \"%s\" > /dev/fd/62\n", w)
+	}
+	var buf bytes.Buffer
+	if _, err := x.exec(ctx, st, sess, sb.String(), &buf); err != nil {
+		return nil, err
+	}
+	out := strings.Split(buf.String(), "\036")
+	if len(out) != len(words)+1 {
+		return nil, fmt.Errorf("expand %q: got %d values", words, len(out)-1)
+	}
+	return out[:len(words)], nil
 }
 
 func isName(n string) bool {

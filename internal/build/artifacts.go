@@ -1,0 +1,189 @@
+package build
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/codeyard/codeyard/internal/artifact"
+)
+
+// ArtifactSettings are a project's artifacts settings (ProjectArtifacts),
+// with a local directory as the bucket.
+type ArtifactSettings struct {
+	// Dir is the directory that plays the output bucket.
+	Dir                  string
+	Path                 string
+	NamespaceType        string // NONE or BUILD_ID
+	Name                 string
+	Packaging            string // NONE or ZIP
+	OverrideArtifactName bool
+}
+
+// ArtifactResult is one artifact a build uploaded, as the Build shape's
+// artifacts and secondaryArtifacts report it.
+type ArtifactResult struct {
+	Identifier string // empty for the primary artifact
+	Location   string
+	SHA256     string // of the ZIP file; empty for packaging NONE
+	MD5        string
+	Files      int
+}
+
+// artifactNames returns the buildspec's artifact names, primary first
+// then each secondary, evaluated by the build's shell as CodeBuild does
+// (build-$CODEBUILD_BUILD_NUMBER.zip, $(date +%F)). The Engine calls it
+// before it drains the shells.
+func (r *run) artifactNames() map[string]string {
+	a := r.spec.Artifacts
+	if a == nil || r.req.Artifacts == nil {
+		return nil
+	}
+	raw := map[string]string{"": a.Name}
+	for _, s := range a.Secondary {
+		raw[s.Identifier] = s.Name
+	}
+	names := map[string]string{}
+	var keys, words []string
+	for k, w := range raw {
+		if w == "" {
+			continue
+		}
+		keys, words = append(keys, k), append(words, w)
+	}
+	if len(words) == 0 {
+		return names
+	}
+	if x, ok := r.e.exec.(Expander); ok && r.ran && r.ctx.Err() == nil {
+		if got, err := x.Expand(r.ctx, r.plan, r.lastRunAs, words); err == nil && len(got) == len(words) {
+			for i, k := range keys {
+				names[k] = got[i]
+			}
+			return names
+		}
+	}
+	for i, k := range keys {
+		names[k] = os.Expand(words[i], r.lookupEnv)
+	}
+	return names
+}
+
+// lookupEnv looks a variable up in the plan's environment.
+func (r *run) lookupEnv(name string) string {
+	prefix := name + "="
+	for i := len(r.plan.Env) - 1; i >= 0; i-- {
+		if v, ok := strings.CutPrefix(r.plan.Env[i], prefix); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// uploadArtifactsLocked packages the primary and secondary artifacts into
+// the settings' directory, logging as CodeBuild does. It returns the
+// phase's status and context.
+func (r *run) packageArtifacts(names map[string]string) (Status, Context) {
+	a, set := r.spec.Artifacts, r.req.Artifacts
+	if a == nil || set == nil {
+		return StatusSucceeded, Context{}
+	}
+	type job struct {
+		id  string
+		sel artifact.Selection
+		s3  string
+	}
+	jobs := []job{{"", artifact.Primary(a), a.S3Prefix}}
+	for _, s := range a.Secondary {
+		jobs = append(jobs, job{s.Identifier, artifact.Secondary(s), s.S3Prefix})
+	}
+	for _, j := range jobs {
+		j.sel.Expand = func(s string) string { return os.Expand(s, r.lookupEnv) }
+		if j.sel.EnableSymlinks && !strings.EqualFold(set.Packaging, artifact.PackagingZip) {
+			j.sel.EnableSymlinks = false // links are kept in ZIP files only
+		}
+		if len(j.sel.Files) == 0 {
+			continue // only secondary artifacts are wanted
+		}
+		col, err := artifact.Collect(r.req.Workspace, j.sel)
+		if col != nil {
+			for _, l := range col.Log {
+				r.log.printf("%s", l)
+			}
+		}
+		if errors.Is(err, artifact.ErrNoMatch) {
+			return StatusFailed, Context{StatusCode: CodeClientError, Message: artifact.ErrNoMatch.Error()}
+		}
+		if err != nil {
+			return StatusFailed, Context{StatusCode: CodeClientError, Message: err.Error()}
+		}
+		name := set.Name
+		if j.id != "" {
+			name = j.id // a secondary artifact's own folder below the bucket
+		}
+		key := artifact.Location(artifact.Layout{
+			Path:                 set.Path,
+			NamespaceType:        set.NamespaceType,
+			Name:                 name,
+			Packaging:            set.Packaging,
+			OverrideArtifactName: set.OverrideArtifactName || j.id != "",
+			BuildspecName:        names[j.id],
+			S3Prefix:             j.s3,
+			BuildID:              r.req.UUID,
+			ProjectName:          r.req.Project,
+		})
+		if j.id != "" && names[j.id] == "" {
+			key = artifact.Location(artifact.Layout{Path: set.Path, NamespaceType: set.NamespaceType, Name: j.id, BuildID: r.req.UUID, S3Prefix: j.s3})
+		}
+		res, err := r.store(set, key, col.Entries)
+		if err != nil {
+			return StatusFailed, Context{StatusCode: CodeClientError, Message: err.Error()}
+		}
+		res.Identifier = j.id
+		r.b.Artifacts = append(r.b.Artifacts, res)
+		r.log.printf("Uploaded %d file(s) to %s", res.Files, res.Location)
+	}
+	return StatusSucceeded, Context{}
+}
+
+// store writes one artifact under the settings' directory: a ZIP file,
+// written to a temporary name and renamed, or a folder.
+func (r *run) store(set *ArtifactSettings, key string, entries []artifact.Entry) (ArtifactResult, error) {
+	dst := filepath.Join(set.Dir, filepath.FromSlash(key))
+	res := ArtifactResult{Location: dst, Files: len(entries)}
+	if !strings.EqualFold(set.Packaging, artifact.PackagingZip) {
+		if err := os.RemoveAll(dst); err != nil {
+			return res, err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return res, err
+		}
+		return res, artifact.CopyTree(dst, entries)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return res, err
+	}
+	f, err := os.CreateTemp(filepath.Dir(dst), ".artifact-*")
+	if err != nil {
+		return res, err
+	}
+	defer os.Remove(f.Name())
+	sh, m := sha256.New(), md5.New()
+	if err := artifact.WriteZip(io.MultiWriter(f, sh, m), entries); err != nil {
+		f.Close()
+		return res, fmt.Errorf("package %s: %w", key, err)
+	}
+	if err := f.Close(); err != nil {
+		return res, err
+	}
+	if err := os.Rename(f.Name(), dst); err != nil {
+		return res, err
+	}
+	res.SHA256, res.MD5 = hex.EncodeToString(sh.Sum(nil)), hex.EncodeToString(m.Sum(nil))
+	return res, nil
+}
