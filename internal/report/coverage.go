@@ -1,9 +1,11 @@
 package report
 
 import (
+	"cmp"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -13,15 +15,17 @@ import (
 
 // coberturaLine is what a Cobertura report says about one source line.
 type coberturaLine struct {
-	hits            int64
-	branchesCovered int
-	branches        int
+	num             int32
+	covered         bool
+	branchesCovered int32
+	branches        int32
 }
 
 // coberturaFile is the coverage of one source file, from all the classes
-// that name it.
+// that name it: its lines in the order the report lists them, sorted and
+// merged at the end.
 type coberturaFile struct {
-	lines map[int]coberturaLine
+	lines []coberturaLine
 }
 
 // parseCobertura reads a Cobertura XML report: <coverage><packages>
@@ -58,7 +62,7 @@ func parseCobertura(r io.Reader, res *Result) error {
 				if len(files) >= MaxCoverageFiles {
 					return true, errTooManyFiles
 				}
-				cur = &coberturaFile{lines: map[int]coberturaLine{}}
+				cur = &coberturaFile{}
 				files[path] = cur
 				order = append(order, path)
 			}
@@ -83,24 +87,35 @@ func parseCobertura(r io.Reader, res *Result) error {
 	}
 	for _, path := range order {
 		var lc, lm, bc, bm int
-		for _, l := range files[path].lines {
-			if l.hits > 0 {
+		lines := files[path].lines
+		slices.SortStableFunc(lines, func(a, b coberturaLine) int { return cmp.Compare(a.num, b.num) })
+		for i := 0; i < len(lines); {
+			// A line listed more than once keeps the best of its
+			// listings.
+			l := lines[i]
+			for i++; i < len(lines) && lines[i].num == l.num; i++ {
+				m := lines[i]
+				l.covered = l.covered || m.covered
+				if m.branches > l.branches || m.branches == l.branches && m.branchesCovered > l.branchesCovered {
+					l.branches, l.branchesCovered = m.branches, m.branchesCovered
+				}
+			}
+			if l.covered {
 				lc++
 			} else {
 				lm++
 			}
-			bc += l.branchesCovered
-			bm += l.branches - l.branchesCovered
+			bc += int(l.branchesCovered)
+			bm += int(l.branches - l.branchesCovered)
 		}
 		res.Coverage = append(res.Coverage, newCoverage(path, lc, lm, bc, bm))
 	}
 	return nil
 }
 
-// coberturaAddLine adds a <line> to a file. A line seen before keeps the
-// most hits and branches of its listings.
+// coberturaAddLine adds a <line> to a file.
 func coberturaAddLine(f *coberturaFile, se xml.StartElement) error {
-	num, err := strconv.Atoi(strings.TrimSpace(attr(se, "number")))
+	num, err := strconv.ParseInt(strings.TrimSpace(attr(se, "number")), 10, 32)
 	if err != nil || num < 0 {
 		return fmt.Errorf("line number=%q is not a line number", attr(se, "number"))
 	}
@@ -108,17 +123,11 @@ func coberturaAddLine(f *coberturaFile, se xml.StartElement) error {
 	if err != nil {
 		return fmt.Errorf("line %d: hits=%q is not a count", num, attr(se, "hits"))
 	}
-	l := coberturaLine{hits: hits}
+	l := coberturaLine{num: int32(num), covered: hits > 0}
 	if strings.EqualFold(attr(se, "branch"), "true") {
 		l.branchesCovered, l.branches = conditionCoverage(attr(se, "condition-coverage"))
 	}
-	if old, ok := f.lines[num]; ok {
-		l.hits = max(l.hits, old.hits)
-		if old.branches > l.branches || old.branches == l.branches && old.branchesCovered > l.branchesCovered {
-			l.branches, l.branchesCovered = old.branches, old.branchesCovered
-		}
-	}
-	f.lines[num] = l
+	f.lines = append(f.lines, l)
 	return nil
 }
 
@@ -141,19 +150,19 @@ func hitCount(s string) (int64, error) {
 // conditionCoverage reads Cobertura's condition-coverage, "50% (1/2)".
 // Anything else (some writers print only the percentage) gives no
 // branches.
-func conditionCoverage(s string) (covered, total int) {
+func conditionCoverage(s string) (covered, total int32) {
 	open := strings.IndexByte(s, '(')
 	slash := strings.IndexByte(s, '/')
 	end := strings.IndexByte(s, ')')
 	if open < 0 || slash < open || end < slash {
 		return 0, 0
 	}
-	c, err1 := strconv.Atoi(strings.TrimSpace(s[open+1 : slash]))
-	t, err2 := strconv.Atoi(strings.TrimSpace(s[slash+1 : end]))
-	if err1 != nil || err2 != nil || c < 0 || t < c || t > maxCount {
+	c, err1 := strconv.ParseInt(strings.TrimSpace(s[open+1:slash]), 10, 32)
+	t, err2 := strconv.ParseInt(strings.TrimSpace(s[slash+1:end]), 10, 32)
+	if err1 != nil || err2 != nil || c < 0 || t < c {
 		return 0, 0
 	}
-	return c, t
+	return int32(c), int32(t)
 }
 
 // parseJaCoCo reads a JaCoCo XML report: <report>, optional <group>s
