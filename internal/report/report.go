@@ -325,10 +325,10 @@ func Summarize(results ...*Result) (*Summary, error) {
 		var c CodeCoverageReportSummary
 		for _, r := range results {
 			for _, f := range r.Coverage {
-				c.LinesCovered += f.LinesCovered
-				c.LinesMissed += f.LinesMissed
-				c.BranchesCovered += f.BranchesCovered
-				c.BranchesMissed += f.BranchesMissed
+				c.LinesCovered = addCount(c.LinesCovered, f.LinesCovered)
+				c.LinesMissed = addCount(c.LinesMissed, f.LinesMissed)
+				c.BranchesCovered = addCount(c.BranchesCovered, f.BranchesCovered)
+				c.BranchesMissed = addCount(c.BranchesMissed, f.BranchesMissed)
 			}
 		}
 		c.LineCoveragePercentage = percentage(c.LinesCovered, c.LinesMissed)
@@ -419,6 +419,14 @@ func addCoverage(res *Result, c CodeCoverage) error {
 
 // errTooManyTests is the error for a file with more than MaxTestCases.
 var errTooManyTests = fmt.Errorf("more than %d test cases", MaxTestCases)
+
+// addCount adds two non-negative counts, saturating at the largest int.
+func addCount(a, b int) int {
+	if a > math.MaxInt-b {
+		return math.MaxInt
+	}
+	return a + b
+}
 
 // addTest appends a test case, failing once a file holds more than
 // MaxTestCases.

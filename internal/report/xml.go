@@ -181,16 +181,6 @@ func attr(se xml.StartElement, name string) string {
 	return ""
 }
 
-// hasAttr reports whether the element has the attribute.
-func hasAttr(se xml.StartElement, name string) bool {
-	for _, a := range se.Attr {
-		if a.Name.Local == name {
-			return true
-		}
-	}
-	return false
-}
-
 // charsetReader lets the decoder read the single-byte encodings report
 // writers still declare now and then. UTF-8 needs no reader.
 func charsetReader(label string, input io.Reader) (io.Reader, error) {
