@@ -707,3 +707,84 @@ phases:
 		})
 	}
 }
+
+func TestReviewRegressions(t *testing.T) {
+	t.Parallel()
+	t.Run("SUCCEEDING reaches every shell", func(t *testing.T) {
+		t.Parallel()
+		if os.Geteuid() != 0 {
+			t.Skip("run-as needs root")
+		}
+		spec := `version: 0.2
+phases:
+  install:
+    on-failure: CONTINUE
+    commands: ["false"]
+  pre_build:
+    on-failure: CONTINUE
+    commands: ["exit 5"]
+  build:
+    commands: ["echo after-exit=$CODEBUILD_BUILD_SUCCEEDING"]
+  post_build:
+    run-as: nobody
+    commands: ["echo other-user=$CODEBUILD_BUILD_SUCCEEDING"]
+`
+		ws, _ := os.MkdirTemp("", "codeyard-succ-")
+		t.Cleanup(func() { os.RemoveAll(ws) })
+		os.Chmod(ws, 0o755)
+		os.WriteFile(filepath.Join(ws, "buildspec.yml"), []byte(spec), 0o644)
+		var log bytes.Buffer
+		b := build.NewEngine(shell.New(shell.Options{}), nil).Run(t.Context(), &build.Request{UUID: "u", Project: "p", Workspace: ws,
+			BaseEnv: []string{"PATH=" + os.Getenv("PATH")}}, &log)
+		if !strings.Contains(log.String(), "after-exit=0\n") || !strings.Contains(log.String(), "other-user=0\n") {
+			t.Errorf("CODEBUILD_BUILD_SUCCEEDING not 0 in every shell after a failure:\n%s", log.String())
+		}
+		if b.Status != build.StatusFailed {
+			t.Errorf("status %s", b.Status)
+		}
+	})
+	t.Run("a secret inside an exported value is masked", func(t *testing.T) {
+		t.Parallel()
+		spec := `version: 0.2
+env:
+  parameter-store: {DB_PASS: /db/pass}
+  exported-variables: [DB_URL]
+phases:
+  build:
+    commands:
+      - export DB_URL="postgres://app:${DB_PASS}@db/app"
+      - exec > redirected.txt 2>&1
+`
+		b, _ := runSpec(t, spec, opts{secrets: mapSecrets{params: map[string]string{"/db/pass": "s3cr3t-pass"}}})
+		if diff := cmp.Diff([]build.Var{{"DB_URL", "postgres://app:***@db/app"}}, b.Exported); diff != "" {
+			t.Errorf("exported mismatch (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("the failed command is the one the context names", func(t *testing.T) {
+		t.Parallel()
+		b, _ := runSpec(t, "version: 0.2\nphases:\n  build:\n    commands: [\"false\"]\n    finally: [\"sh -c 'exit 3'\"]\n", opts{})
+		p, _ := b.Phase(build.PhaseBuild)
+		if b.FailedCommand != "false" || !strings.Contains(p.Contexts[0].Message, "command: false.") {
+			t.Errorf("FailedCommand %q, context %q", b.FailedCommand, p.Contexts[0].Message)
+		}
+	})
+	t.Run("late output of a tee is drained into the log", func(t *testing.T) {
+		t.Parallel()
+		spec := `version: 0.2
+env:
+  shell: bash
+phases:
+  build:
+    commands:
+      - exec > >(tee -a all.log) 2>&1
+      - echo one
+  post_build:
+    commands:
+      - echo four
+`
+		_, log := runSpec(t, spec, opts{})
+		if !strings.Contains(log, "one\n") || !strings.Contains(log, "four\n") {
+			t.Errorf("lines written through tee lost:\n%s", log)
+		}
+	})
+}
