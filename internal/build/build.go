@@ -104,6 +104,8 @@ type Build struct {
 	FailedCommand string
 	// Artifacts are the artifacts UPLOAD_ARTIFACTS stored, primary first.
 	Artifacts []ArtifactResult
+	// Reports are the reports of the buildspec's reports section.
+	Reports []Report
 }
 
 // Phase returns the build's record of phase t, and false when the phase did

@@ -173,6 +173,8 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 			r.drain()
 			if upload {
 				r.uploadArtifacts(names)
+			} else {
+				r.processReports()
 			}
 		}
 	}
@@ -663,6 +665,7 @@ func (r *run) uploadArtifacts(names map[string]string) {
 		return
 	}
 	st, c := r.packageArtifacts(names)
+	r.processReports()
 	r.end(i, st, c, true)
 }
 

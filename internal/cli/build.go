@@ -49,6 +49,7 @@ type buildFlags struct {
 	parallel       int
 	noBatch        bool
 	artifacts      string
+	reports        string
 	packaging      string
 	namespace      string
 }
@@ -94,6 +95,7 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 	fl.StringVar(&f.account, "account", "000000000000", "account id for ARNs")
 	fl.BoolVar(&f.keep, "keep", false, "keep the scratch copy after the build")
 	fl.StringVar(&f.artifacts, "artifacts", "", "write the build's artifacts into `DIR`, laid out as CodeBuild lays them out in its bucket")
+	fl.StringVar(&f.reports, "reports", "", "write each test and coverage report as JSON (the API's Report, with its test cases or coverage) into `DIR`")
 	fl.StringVar(&f.packaging, "artifacts-packaging", "NONE", "artifacts packaging: NONE (a folder) or ZIP")
 	fl.StringVar(&f.namespace, "artifacts-namespace", "NONE", "artifacts namespace type: NONE or BUILD_ID (a folder per build)")
 	fl.IntVar(&f.parallel, "parallel", runtime.NumCPU(), "batch builds: how many of the batch's builds run at once")
@@ -165,6 +167,11 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 	}
 	if f.artifacts != "" {
 		if f.artifacts, err = filepath.Abs(f.artifacts); err != nil {
+			return err
+		}
+	}
+	if f.reports != "" {
+		if f.reports, err = filepath.Abs(f.reports); err != nil {
 			return err
 		}
 	}
@@ -274,6 +281,11 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		req.Image = cmpOr(task.Image, req.Image)
 	}
 	b := l.engine.Run(ctx, req, io.MultiWriter(logFile, out))
+	if l.f.reports != "" && len(b.Reports) > 0 {
+		if err := writeReports(l.f.reports, b); err != nil {
+			fmt.Fprintf(l.s.errOut, "codeyard: --reports: %v\n", err)
+		}
+	}
 	if j, err := json.MarshalIndent(apiBuild(b, req), "", "  "); err == nil {
 		os.WriteFile(filepath.Join(record, "build.json"), append(j, '\n'), 0o600)
 	}
@@ -427,6 +439,9 @@ func printSummary(w io.Writer, b *build.Build, logPath string) {
 		for _, v := range b.Exported {
 			fmt.Fprintf(w, "  %s=%s\n", v.Name, v.Value)
 		}
+	}
+	if len(b.Reports) > 0 {
+		printReports(w, b.Reports)
 	}
 	if len(b.Artifacts) > 0 {
 		fmt.Fprintln(w, "Artifacts:")

@@ -29,6 +29,7 @@ type (
 		Initiator                    string           `json:"initiator"`
 		ExportedEnvironmentVariables []apiExportedVar `json:"exportedEnvironmentVariables,omitempty"`
 		Artifacts                    *apiArtifact     `json:"artifacts,omitempty"`
+		ReportARNs                   []string         `json:"reportArns,omitempty"`
 		SecondaryArtifacts           []apiArtifact    `json:"secondaryArtifacts,omitempty"`
 	}
 	apiArtifact struct {
@@ -122,6 +123,9 @@ func apiBuild(b *build.Build, req *build.Request) apiBuildShape {
 	}
 	for _, v := range req.Variables {
 		out.Environment.EnvironmentVariables = append(out.Environment.EnvironmentVariables, apiVar{Name: v.Name, Value: v.Value, Type: cmpOr(v.Type, build.VarPlaintext)})
+	}
+	for _, r := range b.Reports {
+		out.ReportARNs = append(out.ReportARNs, r.ARN)
 	}
 	for _, a := range b.Artifacts {
 		aa := apiArtifact{Location: a.Location, SHA256: a.SHA256, MD5: a.MD5, OverrideArtifactName: true, ArtifactIdentifier: a.Identifier}

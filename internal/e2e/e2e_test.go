@@ -463,3 +463,59 @@ func TestArtifacts(t *testing.T) {
 		}
 	})
 }
+
+func TestReports(t *testing.T) {
+	t.Parallel()
+	home, dir, out := t.TempDir(), copyProject(t, "reports"), t.TempDir()
+	r := codeyard(t, home, "build", dir, "--reports", out, "--json")
+	if r.code != 0 {
+		t.Fatalf("a failing report must not fail the build: exit %d\n%s", r.code, r.stderr)
+	}
+	if b := decode(t, r.stdout); len(b.Phases) == 0 {
+		t.Fatal("no phases")
+	}
+	var unit struct {
+		Report struct {
+			Name           string `json:"name"`
+			Status         string `json:"status"`
+			ReportGroupARN string `json:"reportGroupArn"`
+			TestSummary    struct {
+				Total        int            `json:"total"`
+				StatusCounts map[string]int `json:"statusCounts"`
+			} `json:"testSummary"`
+		} `json:"report"`
+		TestCases []struct {
+			Prefix, Name, Status, Message string
+		} `json:"testCases"`
+	}
+	data, err := os.ReadFile(filepath.Join(out, "reports-unit-tests.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(data, &unit)
+	if unit.Report.Status != "FAILED" || unit.Report.TestSummary.Total != 3 || unit.Report.TestSummary.StatusCounts["FAILED"] != 1 ||
+		unit.Report.TestSummary.StatusCounts["SKIPPED"] != 1 || !strings.HasSuffix(unit.Report.ReportGroupARN, ":report-group/reports-unit-tests") {
+		t.Errorf("unit-tests report = %+v", unit.Report)
+	}
+	var cov struct {
+		Report struct {
+			Status              string `json:"status"`
+			CodeCoverageSummary struct {
+				LineCoveragePercentage float64 `json:"lineCoveragePercentage"`
+			} `json:"codeCoverageSummary"`
+		} `json:"report"`
+	}
+	data, _ = os.ReadFile(filepath.Join(out, "reports-coverage.json"))
+	json.Unmarshal(data, &cov)
+	if cov.Report.Status != "SUCCEEDED" || cov.Report.CodeCoverageSummary.LineCoveragePercentage != 75 {
+		t.Errorf("coverage report = %+v", cov.Report)
+	}
+	for _, want := range []string{
+		"reports-broken      TEST           FAILED", "reports-missing     TEST           INCOMPLETE",
+		"FAILED com.example.CalculatorTest.divides: expected 2 but was 3",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("summary lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}

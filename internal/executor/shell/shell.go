@@ -778,8 +778,16 @@ func (x *Executor) Drain(ctx context.Context, p *build.Plan, out io.Writer) erro
 		sess.cmdW.Close()
 	}
 	deadline := time.Now().Add(500 * time.Millisecond)
+	wait, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
 	for _, sess := range st.all {
-		for time.Now().Before(deadline) && (!sess.exited() || sess.groupAlive()) {
+		select {
+		case <-sess.dead:
+		case <-wait.Done():
+		}
+	}
+	for _, sess := range st.all {
+		for sess.groupAlive() && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
