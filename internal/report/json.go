@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"unicode/utf8"
 )
 
 // readJSON reads a whole JSON report and checks it before decoding: it
@@ -218,12 +219,13 @@ func eachMember(value []byte, fn func(key, val []byte) error) error {
 	return nil
 }
 
-// jsonString decodes a raw JSON string; anything else is "".
+// jsonString decodes a raw JSON string; anything else is "". Like
+// encoding/json, it replaces invalid UTF-8 with U+FFFD.
 func jsonString(raw []byte) string {
 	if len(raw) < 2 || raw[0] != '"' {
 		return ""
 	}
-	if bytes.IndexByte(raw, '\\') < 0 {
+	if bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1])
 	}
 	var s string
