@@ -2,6 +2,7 @@ package cache
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,7 +13,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -173,7 +176,16 @@ type extraction struct {
 	dst     Targets
 	res     *Result
 	roots   []root
-	targets []*target
+	targets []*target // used by the reader goroutine only
+
+	queues   []*queue       // one per writer
+	owner    map[string]int // the writer of each staged directory; reader only
+	writers  sync.WaitGroup // the writer goroutines
+	pending  sync.WaitGroup // dispatched jobs not yet done
+	mu       sync.Mutex     // guards inFlight and err
+	budget   sync.Cond      // signalled when inFlight drops
+	inFlight int64          // cost of dispatched jobs not yet done
+	err      error          // the first writer error
 }
 
 // target is one directory entries are restored into, with its staging
@@ -186,6 +198,7 @@ type target struct {
 	staging     string          // name of the staging directory below r
 	stagingHost string          // its host path
 	dirs        map[string]bool // staged directories, relative to staging
+	files       map[string]bool // staged regular files
 	links       map[string]bool // staged symbolic links
 	metas       []dirMeta
 }
@@ -202,7 +215,9 @@ func bad(format string, args ...any) error {
 }
 
 func (x *extraction) run(ctx context.Context, r io.Reader) (err error) {
+	x.startWriters()
 	defer func() {
+		x.stopWriters()
 		for _, tg := range x.targets {
 			if err != nil {
 				x.discard(tg)
@@ -221,6 +236,9 @@ func (x *extraction) run(ctx context.Context, r io.Reader) (err error) {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := x.failed(); err != nil {
+			return err
+		}
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			break
@@ -237,12 +255,185 @@ func (x *extraction) run(ctx context.Context, r io.Reader) (err error) {
 	if _, err := io.CopyBuffer(io.Discard, dec, buf); err != nil {
 		return bad("%v", err)
 	}
+	x.stopWriters()
+	if err := x.failed(); err != nil {
+		return err
+	}
 	for _, tg := range x.targets {
 		if err := x.place(tg); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Creating a file costs the kernel more than writing a small one, and on
+// ext4 creations in one directory wait for each other while creations in
+// different directories do not. So small files and links are staged by
+// writer goroutines, each directory by one writer, while the reader reads
+// ahead; on the 2-CPU machine BenchmarkRestore runs on, this made
+// restoring 5,000 small files about twice as fast as tar -x. Files larger
+// than smallFile are written by the reader as they stream by.
+const (
+	smallFile = 256 << 10
+	// readAhead bounds the bytes of small files read but not yet written.
+	readAhead = 64 << 20
+	// jobCost is what a job counts against readAhead besides its data.
+	jobCost = 512
+)
+
+// job is a small file or a link for a writer to stage.
+type job struct {
+	host  string
+	data  []byte
+	mode  fs.FileMode
+	mtime time.Time
+	link  string // target, for a link
+}
+
+func (j job) cost() int64 { return int64(len(j.data)) + jobCost }
+
+// queue is one writer's unbounded job queue; readAhead bounds them all.
+type queue struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	jobs   []job // guarded by mu
+	head   int   // guarded by mu
+	closed bool  // guarded by mu
+}
+
+func (q *queue) push(j job) {
+	q.mu.Lock()
+	q.jobs = append(q.jobs, j)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (q *queue) pop() (job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.head == len(q.jobs) && !q.closed {
+		q.cond.Wait()
+	}
+	if q.head == len(q.jobs) {
+		return job{}, false
+	}
+	j := q.jobs[q.head]
+	q.jobs[q.head] = job{}
+	q.head++
+	if q.head == len(q.jobs) {
+		q.jobs, q.head = q.jobs[:0], 0
+	}
+	return j, true
+}
+
+// startWriters starts one writer per CPU, at least two.
+func (x *extraction) startWriters() {
+	n := min(max(runtime.GOMAXPROCS(0), 2), 8)
+	x.queues = make([]*queue, n)
+	x.owner = map[string]int{}
+	x.budget.L = &x.mu
+	for i := range x.queues {
+		q := &queue{}
+		q.cond.L = &q.mu
+		x.queues[i] = q
+		x.writers.Go(func() { x.write(q) })
+	}
+}
+
+// stopWriters lets the writers finish their queues and waits for them. It
+// may be called more than once.
+func (x *extraction) stopWriters() {
+	for _, q := range x.queues {
+		q.close()
+	}
+	x.writers.Wait()
+}
+
+// dispatch queues j for the writer of its directory, waiting while too
+// much has been read ahead.
+func (x *extraction) dispatch(j job) {
+	dir := filepath.Dir(j.host)
+	w, ok := x.owner[dir]
+	if !ok {
+		w = len(x.owner) % len(x.queues)
+		x.owner[dir] = w
+	}
+	x.mu.Lock()
+	for x.inFlight > 0 && x.inFlight+j.cost() > readAhead {
+		x.budget.Wait()
+	}
+	x.inFlight += j.cost()
+	x.mu.Unlock()
+	x.pending.Add(1)
+	x.queues[w].push(j)
+}
+
+// write is a writer goroutine. After the first error it only drains.
+func (x *extraction) write(q *queue) {
+	for {
+		j, ok := q.pop()
+		if !ok {
+			return
+		}
+		if x.failed() == nil {
+			var err error
+			if j.link != "" {
+				err = os.Symlink(j.link, j.host)
+			} else {
+				err = writeFile(j.host, bytes.NewReader(j.data), j.mode, j.mtime, nil)
+			}
+			if err != nil {
+				x.fail(err)
+			}
+		}
+		x.mu.Lock()
+		x.inFlight -= j.cost()
+		x.mu.Unlock()
+		x.budget.Broadcast()
+		x.pending.Done()
+	}
+}
+
+func (x *extraction) fail(err error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.err == nil {
+		x.err = err
+	}
+}
+
+func (x *extraction) failed() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.err
+}
+
+// writeFile creates the staged file host with the content of r.
+func writeFile(host string, r io.Reader, mode fs.FileMode, mtime time.Time, buf []byte) error {
+	f, err := os.OpenFile(host, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscallNoFollow, 0o600)
+	if err != nil {
+		return err
+	}
+	// Hide f's ReadFrom, which would copy in 32 KiB pieces.
+	_, err = io.CopyBuffer(struct{ io.Writer }{f}, r, buf)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Chtimes(host, time.Time{}, mtime)
 }
 
 // entry stages one archive entry.
@@ -296,32 +487,24 @@ func (x *extraction) entry(hdr *tar.Header, tr *tar.Reader, buf []byte) error {
 		tg.metas = append(tg.metas, dirMeta{rel, mode, hdr.ModTime})
 
 	case tar.TypeReg:
-		if err := tg.prepare(rel, host); err != nil {
+		if err := x.prepare(tg, rel, host); err != nil {
 			return bad("entry %q: %v", hdr.Name, err)
 		}
-		f, err := os.OpenFile(host, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscallNoFollow, 0o600)
-		if err != nil {
-			return err
-		}
-		// Hide f's ReadFrom, which would copy in 32 KiB pieces.
-		n, err := io.CopyBuffer(struct{ io.Writer }{f}, tr, buf)
-		if err == nil {
-			err = f.Chmod(mode)
-		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return bad("entry %q: %v", hdr.Name, err)
-		}
-		if err != nil {
+		tg.files[rel] = true
+		if hdr.Size <= smallFile {
+			data := make([]byte, hdr.Size)
+			if _, err := io.ReadFull(tr, data); err != nil {
+				return bad("entry %q: %v", hdr.Name, err)
+			}
+			x.dispatch(job{host: host, data: data, mode: mode, mtime: hdr.ModTime})
+		} else if err := writeFile(host, tr, mode, hdr.ModTime, buf); err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return bad("entry %q: %v", hdr.Name, err)
+			}
 			return fmt.Errorf("unarchive %q: %w", hdr.Name, err)
 		}
-		if err := os.Chtimes(host, time.Time{}, hdr.ModTime); err != nil {
-			return err
-		}
 		x.res.Files++
-		x.res.Bytes += n
+		x.res.Bytes += hdr.Size
 
 	case tar.TypeSymlink:
 		if !linkInside(kind, tg.root.base, name, hdr.Linkname) {
@@ -329,13 +512,11 @@ func (x *extraction) entry(hdr *tar.Header, tr *tar.Reader, buf []byte) error {
 			x.res.logf(lineSymlinkOut, x.dst.display(kind, name), hdr.Linkname)
 			return nil
 		}
-		if err := tg.prepare(rel, host); err != nil {
+		if err := x.prepare(tg, rel, host); err != nil {
 			return bad("entry %q: %v", hdr.Name, err)
 		}
-		if err := os.Symlink(hdr.Linkname, host); err != nil {
-			return err
-		}
 		tg.links[rel] = true
+		x.dispatch(job{host: host, link: hdr.Linkname})
 		x.res.Files++
 
 	default:
@@ -420,6 +601,7 @@ func (x *extraction) target(kind, name string) (*target, error) {
 		staging:     staging,
 		stagingHost: filepath.Join(host, staging),
 		dirs:        map[string]bool{},
+		files:       map[string]bool{},
 		links:       map[string]bool{},
 	}
 	x.targets = append(x.targets, tg)
@@ -460,8 +642,10 @@ func (tg *target) mkdirAll(rel string) error {
 	if rel == "." || tg.dirs[rel] {
 		return nil
 	}
-	if tg.links[rel] {
-		return fmt.Errorf("directory replaces symbolic link")
+	for d := rel; d != "." && !tg.dirs[d]; d = path.Dir(d) {
+		if tg.links[d] || tg.files[d] {
+			return fmt.Errorf("directory %s replaces a file or symbolic link", d)
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(tg.stagingHost, filepath.FromSlash(rel)), 0o755); err != nil {
 		return err
@@ -473,18 +657,23 @@ func (tg *target) mkdirAll(rel string) error {
 }
 
 // prepare makes the parents of a staged file or link and removes an
-// earlier entry of the same name: as with tar, the last one wins.
-func (tg *target) prepare(rel, host string) error {
+// earlier entry of the same name: as with tar, the last one wins. That
+// waits for the writers, which may still be writing the earlier one.
+func (x *extraction) prepare(tg *target, rel, host string) error {
 	if err := tg.mkdirAll(path.Dir(rel)); err != nil {
 		return err
 	}
 	if tg.dirs[rel] {
 		return fmt.Errorf("replaces a directory")
 	}
-	if err := os.Remove(host); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+	if tg.files[rel] || tg.links[rel] {
+		x.pending.Wait()
+		if err := os.Remove(host); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		delete(tg.files, rel)
+		delete(tg.links, rel)
 	}
-	delete(tg.links, rel)
 	return nil
 }
 
