@@ -24,7 +24,9 @@ import (
 // cache action is "restore".
 //
 // Cache paths are globs ("**" crosses directories); a path starting with "/"
-// is absolute, any other is relative to src.SourceDir. A path without glob
+// is absolute, any other is relative to src.SourceDir. They are used as
+// given: the engine expands variables in them first, as CodeBuild does
+// ("/root/.pyenv/versions/${python_version}/..." in caching-s3). A path without glob
 // characters names a file, or a directory that is cached with everything
 // below it. Symbolic links are archived as links and never followed; only
 // permission bits and modification times are kept, not owners.
