@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -619,5 +620,43 @@ func TestListAndRemove(t *testing.T) {
 	}
 	if got := list(); len(got) != 0 {
 		t.Errorf("List after RemoveAll = %v, want none", got)
+	}
+}
+
+func TestSaveSkipsRestoreLeftovers(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	src := dirs(t)
+	writeTree(t, src.SourceDir, map[string]file{
+		"deps/a":                              {Content: "a"},
+		"deps/.codeyard-restore-0123/deps/b":  {Content: "b"},
+		".codeyard-restore-4567/leftover.txt": {Content: "c"},
+	})
+	paths := []string{"**/*"}
+	if _, err := st.Save(t.Context(), "k", "p", paths, src); err != nil {
+		t.Fatal(err)
+	}
+	dst := dirs(t)
+	if _, err := st.Restore(t.Context(), "k", nil, "p", paths, dst); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]file{"deps/": {}, "deps/a": {Mode: 0o644, Content: "a"}}
+	if diff := cmp.Diff(want, readTree(t, dst.SourceDir, false)); diff != "" {
+		t.Errorf("restored tree mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestRestoreCanceled(t *testing.T) {
+	t.Parallel()
+	st := newStore(t)
+	saveContent(t, st, "k", "p", deps, "x")
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	dst := dirs(t)
+	if _, err := st.Restore(ctx, "k", nil, "p", deps, dst); !errors.Is(err, context.Canceled) {
+		t.Errorf("Restore with a canceled context = %v, want context.Canceled", err)
+	}
+	if got := readTree(t, dst.SourceDir, false); len(got) != 0 {
+		t.Errorf("canceled Restore left %v", got)
 	}
 }

@@ -41,8 +41,10 @@ const stagingPrefix = ".codeyard-restore-"
 //
 // Restore writes nothing outside the directories the cache paths name:
 // entries that no current cache path covers are skipped and logged, as are
-// symbolic links that point outside their cache path; every write goes
-// through an os.Root, so existing links cannot lead it elsewhere either.
+// symbolic links that point outside their cache path; names with ".." or
+// of another form, hard links, devices, and entries below an archived link
+// make the archive bad. Restored files are moved into place through an
+// os.Root, so links already in the targets cannot lead them elsewhere.
 // Permission bits (without setuid, setgid and sticky) and modification
 // times are restored; files belong to the calling user. Files and links
 // replace what is at their place; directories merge with existing ones.
@@ -53,7 +55,8 @@ const stagingPrefix = ".codeyard-restore-"
 // truncated or hostile archive therefore returns an error and changes
 // nothing. The move itself is a rename per top-level new file or directory;
 // if one fails (say, permission denied), what was already moved stays. The
-// targets must not be modified by anything else during Restore.
+// targets must not be modified by anything else during Restore. On error,
+// the Result holds the lines logged so far.
 func (s *Store) Restore(ctx context.Context, key string, fallbackKeys []string, project string, paths []string, dst Targets) (Result, error) {
 	start := time.Now()
 	var res Result

@@ -146,8 +146,8 @@ func collect(ctx context.Context, pats []pattern, src Targets) ([]item, func(), 
 	var items []item
 	add := func(r *os.Root, kind, base, rel string) error {
 		name := kind + "/" + path.Join(base, rel)
-		if seen[name] {
-			return nil
+		if seen[name] || strings.Contains(name, "/"+stagingPrefix) {
+			return nil // a crashed Restore's leftovers are not cached
 		}
 		fi, err := r.Lstat(rel)
 		if errors.Is(err, fs.ErrNotExist) {
