@@ -47,7 +47,9 @@ type BatchTask struct {
 // with the static settings; a build-fanout as parallelism identical
 // builds. The parser has already rejected cycles, unknown depend-on
 // identifiers and duplicates. Matrix and fanout builds are named
-// matrix_<n> and fanout_<n>, counting from 1.
+// matrix_<n> and fanout_<n>, counting from 1; fanout builds get
+// CODEYARD_SHARD_INDEX (from 0) and CODEYARD_SHARD_COUNT, which
+// codebuild-tests-run shards by.
 func ExpandBatch(b *buildspec.Batch) []BatchTask {
 	switch b.Type {
 	case buildspec.BuildList, buildspec.BuildGraph:
@@ -66,9 +68,14 @@ func ExpandBatch(b *buildspec.Batch) []BatchTask {
 	case buildspec.BuildMatrix:
 		return expandMatrix(b.Matrix)
 	case buildspec.BuildFanout:
-		tasks := make([]BatchTask, b.Fanout.Parallelism)
+		n := b.Fanout.Parallelism
+		tasks := make([]BatchTask, n)
 		for i := range tasks {
-			tasks[i] = BatchTask{Identifier: "fanout_" + strconv.Itoa(i+1), IgnoreFailure: b.Fanout.IgnoreFailure}
+			tasks[i] = BatchTask{Identifier: "fanout_" + strconv.Itoa(i+1), IgnoreFailure: b.Fanout.IgnoreFailure,
+				Variables: []Variable{
+					{Name: "CODEYARD_SHARD_INDEX", Value: strconv.Itoa(i), Type: VarPlaintext},
+					{Name: "CODEYARD_SHARD_COUNT", Value: strconv.Itoa(n), Type: VarPlaintext},
+				}}
 		}
 		return tasks
 	}

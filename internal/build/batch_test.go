@@ -69,7 +69,9 @@ func TestExpandBatch(t *testing.T) {
 			"matrix_8 b.yml img2 BUILD_GENERAL1_SMALL [NODE=20] [] true",
 		}},
 		{"build-fanout", "batch:\n  build-fanout:\n    parallelism: 3\n", []string{
-			"fanout_1    [] [] false", "fanout_2    [] [] false", "fanout_3    [] [] false",
+			"fanout_1    [CODEYARD_SHARD_INDEX=0 CODEYARD_SHARD_COUNT=3] [] false",
+			"fanout_2    [CODEYARD_SHARD_INDEX=1 CODEYARD_SHARD_COUNT=3] [] false",
+			"fanout_3    [CODEYARD_SHARD_INDEX=2 CODEYARD_SHARD_COUNT=3] [] false",
 		}},
 	}
 	for _, tt := range tests {

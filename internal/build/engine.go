@@ -85,6 +85,9 @@ type Request struct {
 	Buildspec string
 	// BaseEnv is the environment the build image provides, KEY=VALUE.
 	BaseEnv []string
+	// ToolsDir, when set, goes first on the build's PATH: where the
+	// helper commands CodeBuild provides (codebuild-hash-files, ...) are.
+	ToolsDir string
 	// Variables are the project's environment variables followed by the
 	// StartBuild overrides; when a name repeats, the last one wins.
 	Variables []Variable
@@ -415,6 +418,13 @@ func (r *run) logRuntimeVersions() {
 // overrides, and last the CODEBUILD_* variables, which nothing overrides.
 func (r *run) environment(info SourceInfo) ([]string, Context, bool) {
 	env := newEnvList(r.req.BaseEnv)
+	if r.req.ToolsDir != "" {
+		path := r.req.ToolsDir
+		if i, ok := env.index["PATH"]; ok && env.vars[i].Value != "" {
+			path += ":" + env.vars[i].Value
+		}
+		env.set("PATH", path)
+	}
 	env.set("AWS_REGION", r.req.Region)
 	env.set("AWS_DEFAULT_REGION", r.req.Region)
 	for _, v := range r.spec.Env.Variables {

@@ -130,6 +130,7 @@ type local struct {
 	secrets *fileSecrets
 	region  string
 	home    string
+	tools   string // directory of the helper commands' links
 	engine  *build.Engine
 }
 
@@ -190,8 +191,13 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 	if err != nil {
 		return err
 	}
+	tools, err := toolsDir(home)
+	if err != nil {
+		return fmt.Errorf("helper commands: %w", err)
+	}
 	l := &local{
-		s: s, f: f, dir: abs, project: project, vars: vars, secrets: secrets, home: home,
+		tools: tools,
+		s:     s, f: f, dir: abs, project: project, vars: vars, secrets: secrets, home: home,
 		region: cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
 		engine: build.NewEngine(shell.New(shell.Options{}), secrets),
 	}
@@ -262,6 +268,7 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		Workspace: workspace,
 		Buildspec: l.f.buildspec,
 		BaseEnv:   os.Environ(),
+		ToolsDir:  l.tools,
 		Variables: l.vars,
 		Timeout:   l.f.timeout,
 	}

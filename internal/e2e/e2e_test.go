@@ -519,3 +519,34 @@ func TestReports(t *testing.T) {
 		}
 	}
 }
+
+func TestFanoutTools(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "fanout")
+	r := codeyard(t, home, "build", dir)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// equal-distribution over 5 sorted files: 3 then 2.
+	for _, want := range []string{
+		"[fanout_1] ran tests/test_1.sh", "[fanout_1] ran tests/test_3.sh", "[fanout_1] shard files: tests/test_1.sh tests/test_2.sh tests/test_3.sh",
+		"[fanout_2] ran tests/test_4.sh", "[fanout_2] test 5", "codebuild-tests-run: shard 2 of 2 runs 2 of 5 test file(s)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("log lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "[fanout_2] ran tests/test_1.sh") {
+		t.Errorf("a file ran in both shards")
+	}
+	// codebuild-hash-files printed the same hash in both builds.
+	var hashes []string
+	for line := range strings.Lines(r.stdout) {
+		if i := strings.Index(line, "] hash "); i >= 0 {
+			hashes = append(hashes, strings.TrimSpace(line[i+7:]))
+		}
+	}
+	if len(hashes) != 2 || hashes[0] != hashes[1] || len(hashes[0]) != 64 {
+		t.Errorf("codebuild-hash-files printed %q", hashes)
+	}
+}
