@@ -274,9 +274,10 @@ func (x *extraction) run(ctx context.Context, r io.Reader) (err error) {
 // ext4 creations in one directory wait for each other while creations in
 // different directories do not. So small files and links are staged by
 // writer goroutines, each directory by one writer, while the reader reads
-// ahead; on the 2-CPU machine BenchmarkRestore runs on, this made
-// restoring 5,000 small files about twice as fast as tar -x. Files larger
-// than smallFile are written by the reader as they stream by.
+// ahead. On a 2-CPU VM where ext4 took about 0.7 ms of kernel time per
+// file created, BenchmarkRestore's tree (5,000 small files and 100 MB)
+// restored in a median 2.4 s against 3.9 s for GNU tar -x of the same tree.
+// Files larger than smallFile are written by the reader as they stream by.
 const (
 	smallFile = 256 << 10
 	// readAhead bounds the bytes of small files read but not yet written.

@@ -36,11 +36,13 @@ const (
 	staleTmp = time.Hour
 )
 
-// Store keeps cache entries in a local directory. Its methods may be called
-// concurrently, also from several processes sharing the directory: entries
-// appear and are replaced with a rename, so a reader sees a whole entry or
-// none, and two builds saving the same key race safely (one wins, the other
-// is told the key exists).
+// Store keeps cache entries in a local directory; Open returns one. Its
+// methods may be called concurrently, also from several processes sharing
+// the directory: an entry appears with a link or a rename of a complete
+// file, so a reader sees a whole entry or none, and two builds saving the
+// same key race safely (one wins, the other is told the key exists).
+// Entry files are readable by the store's owner only, since caches may
+// hold credentials.
 type Store struct {
 	dir      string
 	encoders chan *zstd.Encoder
