@@ -93,6 +93,15 @@ type Request struct {
 	Variables []Variable
 	// Timeout ends the build TIMED_OUT; zero means no timeout.
 	Timeout time.Duration
+	// Cache, when set, holds the build's cache: restored before INSTALL,
+	// saved at the end (UPLOAD_ARTIFACTS).
+	Cache Cache
+	// CacheNamespace shares a keyed cache between projects (the project's
+	// cache.cacheNamespace); empty: the project's own.
+	CacheNamespace string
+	// CacheRoot is where absolute cache paths live on the host: "/" (or
+	// empty) for the host executor, a container's root otherwise.
+	CacheRoot string
 	// Artifacts, when set, receives the buildspec's artifacts in
 	// UPLOAD_ARTIFACTS; nil means the project has none (NO_ARTIFACTS).
 	Artifacts *ArtifactSettings
@@ -128,6 +137,7 @@ type run struct {
 	spec       *buildspec.Spec
 	ctx        context.Context
 	masks      []string
+	cache      *cacheState
 	failed     bool   // a phase has failed
 	lastFailed string // the command the last failed phase context names
 	lastRunAs  string // the run-as user of the last step that ran
@@ -326,6 +336,7 @@ func (r *run) downloadSource() bool {
 	}
 	r.logRuntimeVersions()
 	r.log.printf("Moving to directory %s", r.b.SrcDir)
+	r.restoreCache()
 	n := 0
 	for _, p := range spec.Phases {
 		if len(p.Commands) > 0 || len(p.Finally) > 0 {
@@ -676,6 +687,7 @@ func (r *run) uploadArtifacts(names map[string]string) {
 	}
 	st, c := r.packageArtifacts(names)
 	r.processReports()
+	r.saveCache()
 	r.end(i, st, c, true)
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/codeyard/codeyard/internal/build"
+	"github.com/codeyard/codeyard/internal/cache"
 	"github.com/codeyard/codeyard/internal/executor/shell"
 	"github.com/codeyard/codeyard/internal/source"
 )
@@ -131,6 +132,7 @@ type local struct {
 	region  string
 	home    string
 	tools   string // directory of the helper commands' links
+	cache   *cache.Store
 	engine  *build.Engine
 }
 
@@ -195,8 +197,13 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 	if err != nil {
 		return fmt.Errorf("helper commands: %w", err)
 	}
+	store, err := cache.Open(filepath.Join(home, "cache"))
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
 	l := &local{
 		tools: tools,
+		cache: store,
 		s:     s, f: f, dir: abs, project: project, vars: vars, secrets: secrets, home: home,
 		region: cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
 		engine: build.NewEngine(shell.New(shell.Options{}), secrets),
@@ -269,6 +276,8 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		Buildspec: l.f.buildspec,
 		BaseEnv:   os.Environ(),
 		ToolsDir:  l.tools,
+		Cache:     l.cache,
+		CacheRoot: "/",
 		Variables: l.vars,
 		Timeout:   l.f.timeout,
 	}

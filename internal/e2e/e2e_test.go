@@ -550,3 +550,46 @@ func TestFanoutTools(t *testing.T) {
 		t.Errorf("codebuild-hash-files printed %q", hashes)
 	}
 }
+
+func TestCache(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), copyProject(t, "cache")
+	build := func() string {
+		t.Helper()
+		r := codeyard(t, home, "build", dir)
+		if r.code != 0 {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		return r.stdout
+	}
+	first := build()
+	if !strings.Contains(first, "Cache miss") || !strings.Contains(first, "Saved cache with key \"npm-") {
+		t.Fatalf("first build did not miss and save:\n%s", first)
+	}
+	second := build()
+	if !strings.Contains(second, "(exact match)") || !strings.Contains(second, "node_modules restored: installed") ||
+		!strings.Contains(second, "already exists and is immutable") {
+		t.Errorf("second build did not restore the exact key:\n%s", second)
+	}
+	os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(`{"lock":2}`), 0o644)
+	third := build()
+	if !strings.Contains(third, `matched fallback key "npm-"`) || !strings.Contains(third, "node_modules restored") {
+		t.Errorf("third build did not fall back:\n%s", third)
+	}
+	r := codeyard(t, home, "cache", "ls")
+	if n := strings.Count(r.stdout, "npm-"); r.code != 0 || n != 2 {
+		t.Errorf("cache ls shows %d entries (exit %d):\n%s", n, r.code, r.stdout)
+	}
+	if r := codeyard(t, home, "cache", "rm", "no-such-key"); r.code != 1 {
+		t.Errorf("cache rm of an unknown key: exit %d", r.code)
+	}
+	if r := codeyard(t, home, "cache", "rm", "--all"); r.code != 0 {
+		t.Errorf("cache rm --all: exit %d %s", r.code, r.stderr)
+	}
+	if r := codeyard(t, home, "cache", "ls"); strings.Contains(r.stdout, "npm-") {
+		t.Errorf("entries left after rm --all:\n%s", r.stdout)
+	}
+	if fourth := build(); !strings.Contains(fourth, "Cache miss") {
+		t.Errorf("build after rm --all did not miss:\n%s", fourth)
+	}
+}

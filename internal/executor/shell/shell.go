@@ -852,9 +852,10 @@ func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, word
 	if err != nil {
 		return nil, err
 	}
-	sess := st.sessions[runAs]
-	if sess == nil || sess.exited() {
-		return nil, errShellGone
+	// The cache key is expanded before the first command: start the shell.
+	sess, err := x.session(st, p, build.Step{RunAs: runAs})
+	if err != nil {
+		return nil, err
 	}
 	var sb strings.Builder
 	for _, w := range words {

@@ -1,0 +1,100 @@
+package build
+
+import (
+	"context"
+	"os"
+
+	"github.com/codeyard/codeyard/internal/buildspec"
+	"github.com/codeyard/codeyard/internal/cache"
+)
+
+// Cache is where a build's cache lives: a cache.Store, locally.
+type Cache interface {
+	Restore(ctx context.Context, key string, fallbackKeys []string, project string, paths []string, dst cache.Targets) (cache.Result, error)
+	Save(ctx context.Context, key, project string, paths []string, src cache.Targets) (cache.Result, error)
+}
+
+var _ Cache = (*cache.Store)(nil)
+
+// cacheState is the cache section as the build resolved it at the start:
+// key and fallback keys expanded by the shell, paths by the environment.
+type cacheState struct {
+	key      string
+	fallback []string
+	paths    []string
+}
+
+// restoreCache runs at the end of DOWNLOAD_SOURCE, before INSTALL, as
+// CodeBuild does: it resolves the cache section and restores the cache
+// unless its action is save.
+func (r *run) restoreCache() {
+	c := r.spec.Cache
+	if r.req.Cache == nil {
+		return
+	}
+	if c == nil {
+		r.log.printf("%s", cache.LineNotDefined)
+		r.log.printf("%s", cache.LineNoPaths)
+		return
+	}
+	st := &cacheState{}
+	for _, p := range c.Paths {
+		st.paths = append(st.paths, os.Expand(p, r.lookupEnv))
+	}
+	if c.Key != "" {
+		words := append([]string{c.Key}, c.FallbackKeys...)
+		vals := words
+		if x, ok := r.e.exec.(Expander); ok {
+			if got, err := x.Expand(r.ctx, r.plan, r.plan.RunAs, words); err == nil && len(got) == len(words) {
+				vals = got
+			} else if err != nil {
+				r.log.printf("Cannot expand the cache key: %v", err)
+				return
+			}
+		}
+		st.key, st.fallback = vals[0], vals[1:]
+		r.log.printf("Cache key: %s", st.key)
+	}
+	r.cache = st
+	if c.Action == buildspec.CacheSave {
+		r.log.printf("Cache action is save: not restoring")
+		return
+	}
+	res, err := r.req.Cache.Restore(r.ctx, st.key, st.fallback, r.cacheScope(), st.paths, r.cacheTargets())
+	for _, l := range res.Lines {
+		r.log.printf("%s", l)
+	}
+	if err != nil {
+		// A cache is an optimisation: a broken one is reported, not fatal.
+		r.log.printf("Cache restore failed: %v", err)
+	}
+}
+
+// saveCache stores the cache paths at the end of the build unless the
+// cache's action is restore.
+func (r *run) saveCache() {
+	if r.cache == nil || r.req.Cache == nil || r.spec.Cache.Action == buildspec.CacheRestore {
+		return
+	}
+	ctx := context.WithoutCancel(r.ctx)
+	res, err := r.req.Cache.Save(ctx, r.cache.key, r.cacheScope(), r.cache.paths, r.cacheTargets())
+	for _, l := range res.Lines {
+		r.log.printf("%s", l)
+	}
+	if err != nil {
+		r.log.printf("Cache save failed: %v", err)
+	}
+}
+
+func (r *run) cacheScope() string {
+	if r.req.CacheNamespace != "" {
+		return r.req.CacheNamespace
+	}
+	return r.req.Project
+}
+
+// cacheTargets resolves cache paths: relative ones against the source,
+// absolute ones against the root of the build's file system.
+func (r *run) cacheTargets() cache.Targets {
+	return cache.Targets{SourceDir: r.req.Workspace, Root: r.req.CacheRoot}
+}
