@@ -291,6 +291,11 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		}
 	}
 	if task != nil {
+		if req.Artifacts != nil {
+			// Combined artifacts: each build of the batch under its
+			// identifier, as buildBatchConfig.combineArtifacts lays them out.
+			req.Artifacts.Dir = filepath.Join(req.Artifacts.Dir, task.Identifier)
+		}
 		req.BatchIdentifier = task.Identifier
 		req.Variables = append(slices.Clone(l.vars), task.Variables...)
 		req.Buildspec = cmpOr(task.Buildspec, req.Buildspec)
