@@ -91,6 +91,7 @@ type state struct {
 	carry      int               // buf[:carry] is output read after the last sentinel
 	owners     map[string][2]int // original owners of files handed to run-as users
 	drained    bool
+	stopped    bool           // every process has been killed (Drain, Destroy)
 	defs       string         // file defining the plan's commands, for 0.2 shells
 	index      map[string]int // command text -> its number in defs
 }
@@ -745,6 +746,10 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 // stop ends every process of the build: the shells leave their loops, then
 // everything still running gets SIGKILL.
 func (st *state) stop(ctx context.Context) {
+	if st.stopped {
+		return
+	}
+	st.stopped = true
 	for _, sess := range st.all {
 		sess.cmdW.Close()
 	}
