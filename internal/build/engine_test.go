@@ -788,3 +788,24 @@ phases:
 		}
 	})
 }
+
+// TestLargePlan runs a plan whose command definitions are too big to pass
+// inline to the shell, so they go through a file.
+func TestLargePlan(t *testing.T) {
+	t.Parallel()
+	var sb strings.Builder
+	sb.WriteString("version: 0.2\nphases:\n  build:\n    commands:\n")
+	pad := strings.Repeat("x", 1000)
+	for i := range 100 {
+		fmt.Fprintf(&sb, "      - echo \"cmd %d\" # %s\n", i, pad)
+	}
+	b, log := runSpec(t, sb.String(), opts{})
+	if b.Status != build.StatusSucceeded {
+		t.Fatalf("status %s", b.Status)
+	}
+	for i := range 100 {
+		if !strings.Contains(log, fmt.Sprintf("\ncmd %d\n", i)) {
+			t.Fatalf("command %d did not run", i)
+		}
+	}
+}

@@ -93,6 +93,7 @@ type state struct {
 	drained    bool
 	stopped    bool           // every process has been killed (Drain, Destroy)
 	defs       string         // file defining the plan's commands, for 0.2 shells
+	defsInline string         // or the definitions themselves, when small
 	index      map[string]int // command text -> its number in defs
 }
 
@@ -381,8 +382,9 @@ func encode(name, script string) string {
 
 // loop is the script each shell runs: read a line, evaluate it to get
 // the script, evaluate the script, report its status. A version 0.2 shell
-// first sources the plan's commands as variables (%[4]s), so a line of
-// "#<n>" is enough to name one: a shell reads a pipe one byte at a time. __cy_r is set while a
+// first defines the plan's commands as variables (inline, %[5]s, or from
+// the file %[4]s), so a line of "#<n>" is enough to name one: a shell
+// reads a pipe one byte at a time. __cy_r is set while a
 // command runs, so the EXIT trap reports only an exit from inside one.
 //
 // The loop's own statements never show in the log: after each command,
@@ -403,6 +405,7 @@ __cy_state=%[2]s
 if [ -n "$__cy_state" ] && [ -f "$__cy_state" ]; then . "$__cy_state"; cd "$PWD" 2>/dev/null; rm -f "$__cy_state"; fi
 __cy_defs=%[4]s
 if [ -n "$__cy_defs" ]; then . "$__cy_defs"; fi
+%[5]s
 %[3]s
 trap '{ __cy_s=$?; set +euxv; } 2>/dev/null; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "${BASH_VERSION-}" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy%[1]s:x:%%d\n" "$__cy_s" > /dev/fd/62; fi' EXIT
 while IFS= read -r __cy_l < /dev/fd/61; do
@@ -467,15 +470,15 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 	if rc, err := cmdR.SyscallConn(); err == nil {
 		rc.Control(func(fd uintptr) { openToShells(int(fd)) })
 	}
-	defs := ""
+	inline, defs := "", ""
 	if p.Version != "0.1" {
-		if defs, err = st.writeDefs(p); err != nil {
+		if inline, defs, err = st.writeDefs(p); err != nil {
 			cmdR.Close()
 			cmdW.Close()
 			return nil, err
 		}
 	}
-	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce, quote(statePath), exports.String(), quote(defs)), scriptName)
+	cmd := exec.Command(sh, "-c", fmt.Sprintf(loop, st.nonce, quote(statePath), exports.String(), quote(defs), inline), scriptName)
 	cmd.Dir = p.SrcDir
 	cmd.Env = env
 	cmd.Stdout = st.outW
@@ -491,7 +494,7 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		cmdW.Close()
 		return nil, fmt.Errorf("start %s: %w", sh, err)
 	}
-	sess := &session{cmd: cmd, cmdW: cmdW, dead: make(chan struct{}), env: map[string]string{}, defs: defs != ""}
+	sess := &session{cmd: cmd, cmdW: cmdW, dead: make(chan struct{}), env: map[string]string{}, defs: p.Version != "0.1"}
 	for _, kv := range s.Env {
 		k, v, _ := strings.Cut(kv, "=")
 		sess.env[k] = v
@@ -508,11 +511,17 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 	return sess, nil
 }
 
-// writeDefs writes, once per build, the file that defines every command
-// of the plan as a variable __cy_c<n>, and indexes them.
-func (st *state) writeDefs(p *build.Plan) (string, error) {
-	if st.defs != "" {
-		return st.defs, nil
+// maxInlineDefs bounds the plan's command definitions that go into the
+// shell's -c script itself; larger plans get a file. (One argument may be
+// at most 128 KiB; creating a file costs most of a millisecond here.)
+const maxInlineDefs = 64 << 10
+
+// writeDefs returns, once per build, the code that defines every command
+// of the plan as a variable __cy_c<n> (inline), or the file that holds it,
+// and indexes the commands.
+func (st *state) writeDefs(p *build.Plan) (inline, file string, err error) {
+	if st.index != nil {
+		return st.defsInline, st.defs, nil
 	}
 	st.index = map[string]int{}
 	var b strings.Builder
@@ -528,12 +537,17 @@ func (st *state) writeDefs(p *build.Plan) (string, error) {
 			}
 		}
 	}
+	if b.Len() <= maxInlineDefs {
+		st.defsInline = b.String()
+		return st.defsInline, "", nil
+	}
 	path := filepath.Join(st.dir, "commands")
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return "", err
+		st.index = nil
+		return "", "", err
 	}
 	st.defs = path
-	return path, nil
+	return "", path, nil
 }
 
 // stateFile returns where the shells of a run-as user (empty: the
