@@ -204,16 +204,7 @@ func apiBatch(bb *build.BuildBatch, id string, number int64, l *local) apiBatchS
 		out.EndTime = bb.End.Format(apiTime)
 	}
 	for _, p := range bb.Phases {
-		ap := apiPhase{PhaseType: string(p.Type), PhaseStatus: string(p.Status), StartTime: p.Start.Format(apiTime)}
-		if !p.End.IsZero() {
-			ap.EndTime = p.End.Format(apiTime)
-			d := int64(p.End.Sub(p.Start) / time.Second)
-			ap.DurationInSeconds = &d
-			for _, c := range p.Contexts {
-				ap.Contexts = append(ap.Contexts, apiContext{StatusCode: c.StatusCode, Message: c.Message})
-			}
-		}
-		out.Phases = append(out.Phases, ap)
+		out.Phases = append(out.Phases, newAPIPhase(string(p.Type), string(p.Status), p.Start, p.End, p.Contexts))
 	}
 	for _, g := range bb.Groups {
 		ag := apiBuildGroup{Identifier: g.Task.Identifier, DependsOn: append([]string{}, g.Task.DependOn...), IgnoreFailure: g.Task.IgnoreFailure}

@@ -81,6 +81,21 @@ type (
 
 const apiTime = "2006-01-02T15:04:05.000000-07:00"
 
+// newAPIPhase is a build's or a batch's phase as the API shows it: a phase
+// that has not ended has no end, duration or contexts.
+func newAPIPhase(typ, status string, start, end time.Time, contexts []build.Context) apiPhase {
+	ap := apiPhase{PhaseType: typ, PhaseStatus: status, StartTime: start.Format(apiTime)}
+	if !end.IsZero() {
+		ap.EndTime = end.Format(apiTime)
+		d := int64(end.Sub(start) / time.Second)
+		ap.DurationInSeconds = &d
+		for _, c := range contexts {
+			ap.Contexts = append(ap.Contexts, apiContext{StatusCode: c.StatusCode, Message: c.Message})
+		}
+	}
+	return ap
+}
+
 func apiBuild(b *build.Build, req *build.Request) apiBuildShape {
 	out := apiBuildShape{
 		ID:                    b.ID,
@@ -110,16 +125,7 @@ func apiBuild(b *build.Build, req *build.Request) apiBuildShape {
 		out.EndTime = b.End.Format(apiTime)
 	}
 	for _, p := range b.Phases {
-		ap := apiPhase{PhaseType: string(p.Type), PhaseStatus: string(p.Status), StartTime: p.Start.Format(apiTime)}
-		if !p.End.IsZero() {
-			ap.EndTime = p.End.Format(apiTime)
-			d := int64(p.End.Sub(p.Start) / time.Second)
-			ap.DurationInSeconds = &d
-			for _, c := range p.Contexts {
-				ap.Contexts = append(ap.Contexts, apiContext{StatusCode: c.StatusCode, Message: c.Message})
-			}
-		}
-		out.Phases = append(out.Phases, ap)
+		out.Phases = append(out.Phases, newAPIPhase(string(p.Type), string(p.Status), p.Start, p.End, p.Contexts))
 	}
 	for _, v := range req.Variables {
 		out.Environment.EnvironmentVariables = append(out.Environment.EnvironmentVariables, apiVar{Name: v.Name, Value: v.Value, Type: cmpOr(v.Type, build.VarPlaintext)})
