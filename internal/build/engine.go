@@ -594,6 +594,9 @@ func (r *run) runSteps(pp PhasePlan) (Status, Context) {
 // runList runs steps until one fails, and returns how the list ended and
 // the command that failed it.
 func (r *run) runList(steps []Step) (Status, Context, string) {
+	if lr, ok := r.e.exec.(ListRunner); ok && r.plan.Version != "0.1" && len(steps) > 1 && sameUser(steps) {
+		return r.runListAtOnce(lr, steps)
+	}
 	for _, s := range steps {
 		if st, c, ok := r.interruption(); ok {
 			return st, c, ""
@@ -616,6 +619,48 @@ func (r *run) runList(steps []Step) (Status, Context, string) {
 		}
 	}
 	return StatusSucceeded, Context{}, ""
+}
+
+// runListAtOnce runs a list through a ListRunner: the same log lines and
+// results as one Run per step.
+func (r *run) runListAtOnce(lr ListRunner, steps []Step) (Status, Context, string) {
+	if st, c, ok := r.interruption(); ok {
+		return st, c, ""
+	}
+	env := r.stepEnv()
+	for i := range steps {
+		steps[i].Env = env
+	}
+	r.lastRunAs, r.ran = steps[0].RunAs, true
+	i, code, err := lr.RunList(r.ctx, r.plan, steps, r.log, ListHooks{
+		Start: func(i int) { r.log.printf("Running command %s", steps[i].Command) },
+		End: func(i, code int) {
+			r.endCommand()
+			if code != 0 {
+				r.log.printf("Command did not exit successfully %s exit status %d", steps[i].Command, code)
+			}
+		},
+	})
+	if err != nil {
+		st, c := r.failure(err)
+		return st, c, ""
+	}
+	if code != 0 {
+		return StatusFailed, Context{
+			StatusCode: CodeCommandExecution,
+			Message:    fmt.Sprintf("Error while executing command: %s. Reason: exit status %d", steps[i].Command, code),
+		}, steps[i].Command
+	}
+	return StatusSucceeded, Context{}, ""
+}
+
+func sameUser(steps []Step) bool {
+	for _, s := range steps[1:] {
+		if s.RunAs != steps[0].RunAs {
+			return false
+		}
+	}
+	return true
 }
 
 // endCommand ends a command's output as CodeBuild does: its last line

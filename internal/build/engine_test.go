@@ -809,3 +809,37 @@ func TestLargePlan(t *testing.T) {
 		}
 	}
 }
+
+// TestListEdges covers what a list sent at once must still get right.
+func TestListEdges(t *testing.T) {
+	t.Parallel()
+	t.Run("exit 0 in the middle goes on in a fresh shell", func(t *testing.T) {
+		t.Parallel()
+		b, log := runSpec(t, "version: 0.2\nphases:\n  build:\n    commands:\n      - export KEEP=kept\n      - exit 0\n      - echo after=$KEEP\n      - echo last\n", opts{})
+		if b.Status != build.StatusSucceeded || !strings.Contains(log, "after=kept\n") || !strings.Contains(log, "Running command echo last\nlast\n") {
+			t.Errorf("status %s; log:\n%s", b.Status, log)
+		}
+	})
+	t.Run("a stop in the middle of a list", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancelCause(t.Context())
+		time.AfterFunc(300*time.Millisecond, func() { cancel(build.ErrStopped) })
+		start := time.Now()
+		b, log := runSpec(t, "version: 0.2\nphases:\n  build:\n    commands:\n      - echo one\n      - sleep 300\n      - echo never\n", opts{ctx: ctx})
+		if b.Status != build.StatusStopped || time.Since(start) > 5*time.Second || strings.Contains(log, "never\n") {
+			t.Errorf("status %s after %v; log:\n%s", b.Status, time.Since(start), log)
+		}
+	})
+	t.Run("lines of a failed list are skipped, finally runs", func(t *testing.T) {
+		t.Parallel()
+		b, log := runSpec(t, "version: 0.2\nphases:\n  build:\n    commands:\n      - echo a\n      - exit 4\n      - echo skipped1\n      - echo skipped2\n    finally:\n      - echo f1\n      - echo f2\n  post_build:\n    commands:\n      - echo post\n", opts{})
+		for _, want := range []string{"Command did not exit successfully exit 4 exit status 4", "f1\n", "f2\n", "post\n"} {
+			if !strings.Contains(log, want) {
+				t.Errorf("log lacks %q:\n%s", want, log)
+			}
+		}
+		if strings.Contains(log, "skipped1") || b.FailedCommand != "exit 4" {
+			t.Errorf("FailedCommand %q; log:\n%s", b.FailedCommand, log)
+		}
+	})
+}

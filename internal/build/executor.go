@@ -62,3 +62,21 @@ type VarReader interface {
 type Expander interface {
 	Expand(ctx context.Context, p *Plan, runAs string, words []string) ([]string, error)
 }
+
+// ListRunner is implemented by executors that can run a list of steps in
+// one go (a phase's commands, its finally commands): the Engine then does
+// not wait for each command before sending the next. RunList runs steps
+// in order until one fails (non-zero) and returns the index of the one
+// that failed and its status, or len(steps) and 0. It calls h.Start(i)
+// just before step i's output and h.End(i, code) just after it, from the
+// goroutine that writes out, so the Engine's lines fall between the
+// commands' output. All steps share RunAs and Env. Errors are as for Run.
+type ListRunner interface {
+	RunList(ctx context.Context, p *Plan, steps []Step, out io.Writer, h ListHooks) (failed int, code int, err error)
+}
+
+// ListHooks are called around each step of a RunList.
+type ListHooks struct {
+	Start func(i int)
+	End   func(i, code int)
+}

@@ -43,11 +43,12 @@ import (
 )
 
 var (
-	_ build.Executor  = (*Executor)(nil)
-	_ build.Checker   = (*Executor)(nil)
-	_ build.Drainer   = (*Executor)(nil)
-	_ build.VarReader = (*Executor)(nil)
-	_ build.Expander  = (*Executor)(nil)
+	_ build.Executor   = (*Executor)(nil)
+	_ build.Checker    = (*Executor)(nil)
+	_ build.Drainer    = (*Executor)(nil)
+	_ build.VarReader  = (*Executor)(nil)
+	_ build.Expander   = (*Executor)(nil)
+	_ build.ListRunner = (*Executor)(nil)
 )
 
 // Executor is the host shell executor. One Executor can run many builds at
@@ -224,6 +225,91 @@ func (x *Executor) Run(ctx context.Context, p *build.Plan, s build.Step, out io.
 	return code, err
 }
 
+// RunList runs steps in one shell, the whole list sent at once, so the
+// shell goes from one command to the next without waiting for codeyard;
+// see build.ListRunner.
+func (x *Executor) RunList(ctx context.Context, p *build.Plan, steps []build.Step, out io.Writer, h build.ListHooks) (int, int, error) {
+	st, err := x.state(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := 0; i < len(steps); {
+		if err := ctx.Err(); err != nil {
+			return i, 0, err
+		}
+		sess, err := x.session(st, p, steps[i])
+		if err != nil {
+			return i, 0, err
+		}
+		var b strings.Builder
+		for j, s := range steps[i:] {
+			if j == 0 {
+				b.WriteByte('=')
+			} else {
+				b.WriteByte('+')
+			}
+			if n, ok := st.index[s.Command]; ok && sess.defs {
+				b.WriteString("#" + strconv.Itoa(n) + "\n")
+			} else {
+				b.WriteString(encode("__cy_c", s.Command))
+			}
+		}
+		h.Start(i)
+		if _, err := io.WriteString(sess.cmdW, b.String()); err != nil {
+			<-sess.dead // gone between lists: a fresh shell takes them
+			continue
+		}
+		restart, code, err := x.pumpList(ctx, st, sess, out, &i, len(steps), h)
+		if err != nil || code != 0 {
+			return i, code, err
+		}
+		if !restart {
+			return len(steps), 0, nil
+		}
+	}
+	return len(steps), 0, nil
+}
+
+// pumpList reads the sentinels of a list sent from *i on, calling the
+// hooks; it returns at the first failure, at the end of the list, or with
+// restart set when a command ended the shell with status 0 (the rest of
+// the list must go to a new shell).
+func (x *Executor) pumpList(ctx context.Context, st *state, sess *session, out io.Writer, i *int, n int, h build.ListHooks) (restart bool, code int, err error) {
+	stop := context.AfterFunc(ctx, func() { x.kill(st, sess) })
+	defer stop()
+	for {
+		c, kind, werr, rerr := st.pumpAny(out)
+		switch {
+		case rerr != nil:
+			return false, 0, rerr
+		case kind == 'w' && !sess.exited():
+			continue // another shell's death
+		case kind == 'w':
+			c = sess.code
+		case kind == 'x':
+			<-sess.dead
+		}
+		h.End(*i, c)
+		if ctx.Err() != nil {
+			return false, c, ctx.Err()
+		}
+		if werr != nil {
+			return false, c, werr
+		}
+		if c != 0 || kind == 'w' {
+			return false, c, nil
+		}
+		*i++
+		if *i == n {
+			return false, 0, nil
+		}
+		if kind == 'x' {
+			return true, 0, nil
+		}
+		h.Start(*i)
+	}
+}
+
 func (x *Executor) state(p *build.Plan) (*state, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -381,7 +467,10 @@ func encode(name, script string) string {
 }
 
 // loop is the script each shell runs: read a line, evaluate it to get
-// the script, evaluate the script, report its status. A version 0.2 shell
+// the script, evaluate the script, report its status. A list of commands
+// (RunList) is sent at once: its first line starts with "=", the others
+// with "+", and once one of them fails (__cy_f) the rest are skipped
+// without a word. A version 0.2 shell
 // first defines the plan's commands as variables (inline, %[5]s, or from
 // the file %[4]s), so a line of "#<n>" is enough to name one: a shell
 // reads a pipe one byte at a time. __cy_r is set while a
@@ -408,7 +497,12 @@ if [ -n "$__cy_defs" ]; then . "$__cy_defs"; fi
 %[5]s
 %[3]s
 trap '{ __cy_s=$?; set +euxv; } 2>/dev/null; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "${BASH_VERSION-}" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy%[1]s:x:%%d\n" "$__cy_s" > /dev/fd/62; fi' EXIT
+__cy_f=
 while IFS= read -r __cy_l < /dev/fd/61; do
+case $__cy_l in
+=*) __cy_f= __cy_l=${__cy_l#?} ;;
++*) [ -n "$__cy_f" ] && continue; __cy_l=${__cy_l#?} ;;
+esac
 case $__cy_l in
 '#'*) eval "__cy_c=\$__cy_c${__cy_l#?}" ;;
 *) eval "$__cy_l" ;;
@@ -423,6 +517,7 @@ case $__cy_o in *v*) __cy_x="$__cy_x set -v;";; esac ;;
 *) __cy_s=$?; __cy_x= ;;
 esac
 __cy_r=
+[ "$__cy_s" -eq 0 ] || __cy_f=1
 printf '\036cy%[1]s:r:%%d\n' "$__cy_s" > /dev/fd/62
 done
 `
