@@ -9,7 +9,10 @@
 // the pipe stdout and stderr go to: so a command's output always comes
 // before the line that ends it, a command that redirects its own stdout
 // cannot swallow the sentinel, and descriptors 0 to 9 are the commands' to
-// use. A command that exits the shell (exit, set -e) reports through the
+// use. A phase's commands go down the pipe as one list (RunList): the
+// shell runs them back to back, skipping the rest once one fails, and
+// codeyard reads their sentinels as they come. A command that exits the
+// shell (exit, set -e) reports through the
 // shell's EXIT trap, which also saves the shell's exported variables,
 // directory and (bash) functions, and the next command starts a fresh
 // shell from them. A version 0.1 plan starts a fresh shell for every
