@@ -62,6 +62,20 @@ func nunitMessage(parts ...string) string {
 	return m + "\n"
 }
 
+// nunitCaseMessage is a test case's message: its failure's message and
+// stack trace, or the reason it was not run.
+func nunitCaseMessage(failure, reason *nunitFailure) string {
+	var f nunitFailure
+	if failure != nil {
+		f = *failure
+	}
+	var r string
+	if reason != nil {
+		r = reason.Message
+	}
+	return nunitMessage(f.Message, f.StackTrace, r)
+}
+
 // nunitFailure is the <failure> or <reason> of an NUnit test case.
 type nunitFailure struct {
 	Message    string `xml:"message"`
@@ -149,15 +163,7 @@ func parseNUnit2(r io.Reader, res *Result) error {
 				Status:        nunit2Status(&c),
 			}
 			tc.DurationInNanoSeconds, _ = seconds(c.Time)
-			var f nunitFailure
-			if c.Failure != nil {
-				f = *c.Failure
-			}
-			var reason string
-			if c.Reason != nil {
-				reason = c.Reason.Message
-			}
-			tc.Message = nunitMessage(f.Message, f.StackTrace, reason)
+			tc.Message = nunitCaseMessage(c.Failure, c.Reason)
 			timer.add(tc.DurationInNanoSeconds)
 			return true, addTest(res, tc)
 		}
@@ -274,15 +280,7 @@ func parseNUnit3(r io.Reader, res *Result) error {
 				}
 			}
 			tc.DurationInNanoSeconds, _ = seconds(c.Duration)
-			var f nunitFailure
-			if c.Failure != nil {
-				f = *c.Failure
-			}
-			var reason string
-			if c.Reason != nil {
-				reason = c.Reason.Message
-			}
-			tc.Message = nunitMessage(f.Message, f.StackTrace, reason)
+			tc.Message = nunitCaseMessage(c.Failure, c.Reason)
 			timer.add(tc.DurationInNanoSeconds)
 			return true, addTest(res, tc)
 		}
