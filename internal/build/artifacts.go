@@ -157,13 +157,7 @@ func (r *run) store(set *ArtifactSettings, key string, entries []artifact.Entry)
 	dst := filepath.Join(set.Dir, filepath.FromSlash(key))
 	res := ArtifactResult{Location: dst, Files: len(entries)}
 	if !strings.EqualFold(set.Packaging, artifact.PackagingZip) {
-		if err := os.RemoveAll(dst); err != nil {
-			return res, err
-		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return res, err
-		}
-		return res, artifact.CopyTree(dst, entries)
+		return res, storeFolder(dst, entries)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return res, err
@@ -186,4 +180,56 @@ func (r *run) store(set *ArtifactSettings, key string, entries []artifact.Entry)
 	}
 	res.SHA256, res.MD5 = hex.EncodeToString(sh.Sum(nil)), hex.EncodeToString(m.Sum(nil))
 	return res, nil
+}
+
+// storeFolder writes an artifact of packaging NONE to dst the way objects
+// land in a bucket: each file replaces the one at its key, and whatever
+// else is under dst stays. The files are first written whole into a
+// directory beside dst, then moved into place.
+func storeFolder(dst string, entries []artifact.Entry) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(dst)
+	if err == nil && !fi.IsDir() {
+		// An object where a folder goes now: replace it.
+		if err := os.Remove(dst); err != nil {
+			return err
+		}
+		err = os.ErrNotExist
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		return artifact.CopyTree(dst, entries)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dst), ".artifact-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	staged := filepath.Join(tmp, "a")
+	if err := artifact.CopyTree(staged, entries); err != nil {
+		return err
+	}
+	return filepath.WalkDir(staged, func(path string, d os.DirEntry, err error) error {
+		if err != nil || path == staged {
+			return err
+		}
+		rel, _ := filepath.Rel(staged, path)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			if fi, err := os.Lstat(target); err == nil && fi.IsDir() {
+				return nil // merge into the folder that is there
+			}
+		}
+		if err := os.RemoveAll(target); err != nil && !d.IsDir() {
+			return err
+		}
+		if err := os.Rename(path, target); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	})
 }

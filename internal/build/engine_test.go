@@ -843,3 +843,29 @@ func TestListEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestArtifactsKeepWhatIsThere checks that a folder artifact lands like
+// objects in a bucket: it replaces the files at its keys and leaves the
+// rest of the directory alone, even when it goes to the root.
+func TestArtifactsKeepWhatIsThere(t *testing.T) {
+	t.Parallel()
+	out := t.TempDir()
+	os.WriteFile(filepath.Join(out, "unrelated.txt"), []byte("mine"), 0o644)
+	os.WriteFile(filepath.Join(out, "app.txt"), []byte("old"), 0o644)
+	ws := t.TempDir()
+	spec := "version: 0.2\nphases:\n  build:\n    commands:\n      - echo new > app.txt\nartifacts:\n  name: /\n  files:\n    - app.txt\n"
+	os.WriteFile(filepath.Join(ws, "buildspec.yml"), []byte(spec), 0o644)
+	var log bytes.Buffer
+	b := build.NewEngine(shell.New(shell.Options{}), nil).Run(t.Context(), &build.Request{
+		UUID: "u", Project: "p", Workspace: ws, BaseEnv: []string{"PATH=" + os.Getenv("PATH")},
+		Artifacts: &build.ArtifactSettings{Dir: out, Name: "p", Packaging: "NONE", OverrideArtifactName: true},
+	}, &log)
+	if b.Status != build.StatusSucceeded {
+		t.Fatalf("status %s\n%s", b.Status, log.String())
+	}
+	for file, want := range map[string]string{"unrelated.txt": "mine", "app.txt": "new\n"} {
+		if got, err := os.ReadFile(filepath.Join(out, file)); err != nil || string(got) != want {
+			t.Errorf("%s = %q, %v; want %q", file, got, err, want)
+		}
+	}
+}
