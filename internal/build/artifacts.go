@@ -40,10 +40,10 @@ type ArtifactResult struct {
 // then each secondary, evaluated by the build's shell as CodeBuild does
 // (build-$CODEBUILD_BUILD_NUMBER.zip, $(date +%F)). The Engine calls it
 // before it drains the shells.
-func (r *run) artifactNames() map[string]string {
+func (r *run) artifactNames() (map[string]string, error) {
 	a := r.spec.Artifacts
 	if a == nil || r.req.Artifacts == nil {
-		return nil
+		return nil, nil
 	}
 	raw := map[string]string{"": a.Name}
 	for _, s := range a.Secondary {
@@ -58,20 +58,33 @@ func (r *run) artifactNames() map[string]string {
 		keys, words = append(keys, k), append(words, w)
 	}
 	if len(words) == 0 {
-		return names
+		return names, nil
 	}
 	if x, ok := r.e.exec.(Expander); ok && r.ran && r.ctx.Err() == nil {
-		if got, err := x.Expand(r.ctx, r.plan, r.lastRunAs, words); err == nil && len(got) == len(words) {
-			for i, k := range keys {
-				names[k] = got[i]
-			}
-			return names
+		got, err := x.Expand(r.ctx, r.plan, r.lastRunAs, words, r.log)
+		if err != nil {
+			return nil, fmt.Errorf("cannot expand the artifact name: %w", err)
 		}
+		for i, k := range keys {
+			names[k] = got[i]
+		}
+		r.warnSecrets("artifact name", got)
+		return names, nil
 	}
 	for i, k := range keys {
 		names[k] = os.Expand(words[i], r.lookupEnv)
 	}
-	return names
+	return names, nil
+}
+
+// warnSecrets logs a warning for each value that holds a secret: it will
+// show where codeyard cannot mask it (an object key, a cache key).
+func (r *run) warnSecrets(what string, values []string) {
+	for _, v := range values {
+		if RedactString(v, r.masks) != v {
+			r.log.printf("Warning: the %s %s contains the value of a secret variable", what, RedactString(v, r.masks))
+		}
+	}
 }
 
 // lookupEnv looks a variable up in the plan's environment.
@@ -88,7 +101,10 @@ func (r *run) lookupEnv(name string) string {
 // uploadArtifactsLocked packages the primary and secondary artifacts into
 // the settings' directory, logging as CodeBuild does. It returns the
 // phase's status and context.
-func (r *run) packageArtifacts(names map[string]string) (Status, Context) {
+func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, Context) {
+	if nameErr != nil {
+		return StatusFailed, Context{StatusCode: CodeClientError, Message: nameErr.Error()}
+	}
 	a, set := r.spec.Artifacts, r.req.Artifacts
 	if a == nil || set == nil {
 		return StatusSucceeded, Context{}

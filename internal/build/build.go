@@ -106,7 +106,14 @@ type Build struct {
 	Artifacts []ArtifactResult
 	// Reports are the reports of the buildspec's reports section.
 	Reports []Report
+
+	masks []string // the build's secret values
 }
+
+// Masked returns s with the build's secret values masked, for showing
+// what the build made (an artifact's location) where its log would mask
+// it.
+func (b *Build) Masked(s string) string { return RedactString(s, b.masks) }
 
 // Phase returns the build's record of phase t, and false when the phase did
 // not run.

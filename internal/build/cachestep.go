@@ -45,12 +45,13 @@ func (r *run) restoreCache() {
 		words := append([]string{c.Key}, c.FallbackKeys...)
 		vals := words
 		if x, ok := r.e.exec.(Expander); ok {
-			if got, err := x.Expand(r.ctx, r.plan, r.plan.RunAs, words); err == nil && len(got) == len(words) {
-				vals = got
-			} else if err != nil {
-				r.log.printf("Cannot expand the cache key: %v", err)
+			got, err := x.Expand(r.ctx, r.plan, r.plan.RunAs, words, r.log)
+			if err != nil {
+				r.log.printf("Cannot expand the cache key, so the cache is not used: %v", err)
 				return
 			}
+			vals = got
+			r.warnSecrets("cache key", vals)
 		}
 		st.key, st.fallback = vals[0], vals[1:]
 		r.log.printf("Cache key: %s", st.key)

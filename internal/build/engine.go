@@ -180,12 +180,13 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 			upload := r.userPhases()
 			r.captureExported()
 			var names map[string]string
+			var nameErr error
 			if upload {
-				names = r.artifactNames()
+				names, nameErr = r.artifactNames()
 			}
 			r.drain()
 			if upload {
-				r.uploadArtifacts(names)
+				r.uploadArtifacts(names, nameErr)
 			} else {
 				r.processReports()
 			}
@@ -321,6 +322,10 @@ func (r *run) downloadSource() bool {
 		} else {
 			r.end(i, StatusFailed, c, true)
 		}
+		return false
+	}
+	if err := r.checkReportGroups(); err != nil {
+		r.end(i, StatusFailed, Context{StatusCode: CodeYAMLFileError, Message: err.Error()}, true)
 		return false
 	}
 	if err := Compile(spec, r.plan, env); err != nil {
@@ -477,6 +482,7 @@ func (r *run) environment(info SourceInfo) ([]string, Context, bool) {
 			env.set(v.Name, v.Value)
 		}
 	}
+	r.b.masks = r.masks
 	if len(r.masks) > 0 {
 		// Mask from here on: every later byte of the log goes through it.
 		r.log.flush()
@@ -724,13 +730,13 @@ func (r *run) drain() {
 	}
 }
 
-func (r *run) uploadArtifacts(names map[string]string) {
+func (r *run) uploadArtifacts(names map[string]string, nameErr error) {
 	i := r.begin(PhaseUploadArtifacts)
 	if st, c, ok := r.interruption(); ok {
 		r.end(i, st, c, true)
 		return
 	}
-	st, c := r.packageArtifacts(names)
+	st, c := r.packageArtifacts(names, nameErr)
 	r.processReports()
 	r.saveCache()
 	r.end(i, st, c, true)

@@ -869,3 +869,45 @@ func TestArtifactsKeepWhatIsThere(t *testing.T) {
 		}
 	}
 }
+
+func TestArtifactNameExpansion(t *testing.T) {
+	t.Parallel()
+	run := func(t *testing.T, name string) (*build.Build, string, string) {
+		ws, out := t.TempDir(), t.TempDir()
+		spec := fmt.Sprintf("version: 0.2\nphases:\n  build:\n    commands:\n      - echo a > a.txt\nartifacts:\n  name: %s\n  files: [a.txt]\n", name)
+		os.WriteFile(filepath.Join(ws, "buildspec.yml"), []byte(spec), 0o644)
+		var log bytes.Buffer
+		b := build.NewEngine(shell.New(shell.Options{}), nil).Run(t.Context(), &build.Request{
+			UUID: "u", Project: "p", Workspace: ws, BaseEnv: []string{"PATH=" + os.Getenv("PATH")},
+			Artifacts: &build.ArtifactSettings{Dir: out, Name: "p", Packaging: "NONE", OverrideArtifactName: true},
+		}, &log)
+		return b, log.String(), out
+	}
+	t.Run("stderr of a substitution goes to the log, not the name", func(t *testing.T) {
+		t.Parallel()
+		b, log, out := run(t, `"v-$(sh -c 'echo oops >&2; echo 1')-x"`)
+		if _, err := os.Stat(filepath.Join(out, "v-1-x", "a.txt")); err != nil || b.Status != build.StatusSucceeded {
+			t.Errorf("artifact not at v-1-x (%v, %s):\n%s", err, b.Status, log)
+		}
+		if !strings.Contains(log, "oops\n") {
+			t.Errorf("the substitution's stderr is not in the log:\n%s", log)
+		}
+	})
+	t.Run("a failing substitution fails UPLOAD_ARTIFACTS", func(t *testing.T) {
+		t.Parallel()
+		b, log, _ := run(t, `"v-$(echo no tags >&2; exit 3)"`)
+		p, _ := b.Phase(build.PhaseUploadArtifacts)
+		if p.Status != build.StatusFailed || p.Contexts[0].StatusCode != "CLIENT_ERROR" || !strings.Contains(p.Contexts[0].Message, "no tags") {
+			t.Errorf("UPLOAD_ARTIFACTS = %s %v\n%s", p.Status, p.Contexts, log)
+		}
+	})
+}
+
+func TestInvalidReportGroup(t *testing.T) {
+	t.Parallel()
+	b, log := runSpec(t, "version: 0.2\nphases:\n  build:\n    commands: [echo]\nreports:\n  \"../escape\":\n    files: [r.xml]\n", opts{})
+	p, _ := b.Phase(build.PhaseDownloadSource)
+	if p.Status != build.StatusFailed || p.Contexts[0].StatusCode != "YAML_FILE_ERROR" || !strings.Contains(p.Contexts[0].Message, "invalid report group name") {
+		t.Errorf("DOWNLOAD_SOURCE = %s %v\n%s", p.Status, p.Contexts, log)
+	}
+}

@@ -60,7 +60,9 @@ type VarReader interface {
 // buildspec ("build-$CODEBUILD_BUILD_NUMBER.zip", "$(date +%F)"), in the
 // shell of the user that ran last.
 type Expander interface {
-	Expand(ctx context.Context, p *Plan, runAs string, words []string) ([]string, error)
+	// Expand writes whatever else the expansion prints (a failing
+	// command substitution's stderr) to out.
+	Expand(ctx context.Context, p *Plan, runAs string, words []string, out io.Writer) ([]string, error)
 }
 
 // ListRunner is implemented by executors that can run a list of steps in

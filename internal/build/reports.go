@@ -43,6 +43,27 @@ func (r *run) reportGroup(key string) (name, arn string) {
 	return name, fmt.Sprintf("arn:aws:codebuild:%s:%s:report-group/%s", r.req.Region, r.req.Account, name)
 }
 
+// checkReportGroups rejects report group names CodeBuild would not
+// create: 2 to 128 letters, digits, hyphens and underscores, for a plain
+// name once the project's prefix is on it, and for the name an ARN ends in.
+func (r *run) checkReportGroups() error {
+	if r.spec == nil {
+		return nil
+	}
+	for _, rs := range r.spec.Reports {
+		name, _ := r.reportGroup(rs.Group)
+		ok := len(name) >= 2 && len(name) <= 128
+		for i := 0; ok && i < len(name); i++ {
+			c := name[i]
+			ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+		}
+		if !ok {
+			return fmt.Errorf("invalid report group name %q: a report group name is 2 to 128 letters, digits, hyphens and underscores", name)
+		}
+	}
+	return nil
+}
+
 // processReports parses the report files of every entry of the reports
 // section. A report whose files fail to parse fails alone; the build's
 // status never depends on its reports.

@@ -271,7 +271,7 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		Account:   l.f.account,
 		Initiator: initiator(),
 		Image:     l.f.image,
-		Source:    source.Dir{Path: l.dir, InPlace: l.f.inPlace},
+		Source:    source.Dir{Path: l.dir, InPlace: l.f.inPlace, Exclude: []string{l.f.artifacts, l.f.reports}},
 		Workspace: workspace,
 		Buildspec: l.f.buildspec,
 		BaseEnv:   os.Environ(),
@@ -303,7 +303,11 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 	}
 	b := l.engine.Run(ctx, req, io.MultiWriter(logFile, out))
 	if l.f.reports != "" && len(b.Reports) > 0 {
-		if err := writeReports(l.f.reports, b); err != nil {
+		dir := l.f.reports
+		if task != nil {
+			dir = filepath.Join(dir, task.Identifier) // one report per build of a batch
+		}
+		if err := writeReports(dir, b); err != nil {
 			fmt.Fprintf(l.s.errOut, "codeyard: --reports: %v\n", err)
 		}
 	}
@@ -471,7 +475,7 @@ func printSummary(w io.Writer, b *build.Build, logPath string) {
 			if id == "" {
 				id = "primary"
 			}
-			fmt.Fprintf(w, "  %s: %s (%d files)\n", id, a.Location, a.Files)
+			fmt.Fprintf(w, "  %s: %s (%d files)\n", id, b.Masked(a.Location), a.Files)
 		}
 	}
 	if b.FailedCommand != "" {

@@ -134,7 +134,7 @@ func apiBuild(b *build.Build, req *build.Request) apiBuildShape {
 		out.ReportARNs = append(out.ReportARNs, r.ARN)
 	}
 	for _, a := range b.Artifacts {
-		aa := apiArtifact{Location: a.Location, SHA256: a.SHA256, MD5: a.MD5, OverrideArtifactName: true, ArtifactIdentifier: a.Identifier}
+		aa := apiArtifact{Location: b.Masked(a.Location), SHA256: a.SHA256, MD5: a.MD5, OverrideArtifactName: true, ArtifactIdentifier: a.Identifier}
 		if a.Identifier == "" {
 			out.Artifacts = &aa
 		} else {

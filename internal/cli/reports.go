@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,6 +41,7 @@ func writeReports(dir string, b *build.Build) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	var errs []error
 	for _, r := range b.Reports {
 		var a apiReport
 		a.Report.ARN, a.Report.Type, a.Report.Name = r.ARN, r.Type, r.Group
@@ -50,14 +52,13 @@ func writeReports(dir string, b *build.Build) error {
 		}
 		a.TestCases, a.CodeCoverages, a.Errors = r.Tests, r.Coverage, r.Errors
 		data, err := json.MarshalIndent(a, "", "  ")
-		if err != nil {
-			return err
+		if err == nil {
+			// The engine has checked the name; Base keeps it in dir anyway.
+			err = os.WriteFile(filepath.Join(dir, filepath.Base(r.Group)+".json"), append(data, '\n'), 0o644)
 		}
-		if err := os.WriteFile(filepath.Join(dir, r.Group+".json"), append(data, '\n'), 0o644); err != nil {
-			return err
-		}
+		errs = append(errs, err)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // printReports ends a build's summary with a table of its reports, and the

@@ -593,3 +593,20 @@ func TestCache(t *testing.T) {
 		t.Errorf("build after rm --all did not miss:\n%s", fourth)
 	}
 }
+
+func TestOutputDirsInsideSource(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dir, "buildspec.yml"), []byte("version: 0.2\nphases:\n  build:\n    commands: [echo a > a.txt]\nartifacts:\n  files: ['**/*']\n"), 0o644)
+	for range 2 {
+		if r := codeyard(t, home, "build", dir, "--artifacts", filepath.Join(dir, "dist"), "--project", "p1"); r.code != 0 {
+			t.Fatalf("exit %d\n%s", r.code, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist", "p1", "dist")); err == nil {
+		t.Errorf("the artifacts directory was packaged into itself")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "dist", "p1", "a.txt")); err != nil {
+		t.Errorf("artifact missing: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/codeyard/codeyard/internal/build"
@@ -26,6 +27,9 @@ type Dir struct {
 	// Version is the requested source version; empty means the checked
 	// out commit, if the directory is a git work tree.
 	Version string
+	// Exclude names absolute paths not to copy: codeyard's own output
+	// directories when they are inside the source.
+	Exclude []string
 }
 
 // Fetch copies the directory into dst (unless in place) and reads the git
@@ -43,7 +47,7 @@ func (d Dir) Fetch(ctx context.Context, dst string) (build.SourceInfo, error) {
 	if d.InPlace {
 		return info, nil
 	}
-	if err := CopyTree(ctx, d.Path, dst); err != nil {
+	if err := copyTree(ctx, d.Path, dst, d.Exclude); err != nil {
 		return info, &build.ContextError{StatusCode: build.CodeClientError, Message: err.Error()}
 	}
 	return info, nil
@@ -53,12 +57,22 @@ func (d Dir) Fetch(ctx context.Context, dst string) (build.SourceInfo, error) {
 // files with their modes (in-kernel copies where the file system allows),
 // directories and symbolic links as they are. Other files are skipped.
 func CopyTree(ctx context.Context, src, dst string) error {
+	return copyTree(ctx, src, dst, nil)
+}
+
+func copyTree(ctx context.Context, src, dst string, exclude []string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if slices.Contains(exclude, path) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
 		}
 		rel, err := filepath.Rel(src, path)
 		if err != nil {

@@ -964,7 +964,7 @@ func (x *Executor) ReadVars(ctx context.Context, p *build.Plan, runAs string, na
 // Expand has the shell of runAs expand each word as a double-quoted
 // string: variables, $(...) and arithmetic, but no field splitting or
 // globbing.
-func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, words []string) ([]string, error) {
+func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, words []string, out io.Writer) ([]string, error) {
 	st, err := x.state(p)
 	if err != nil {
 		return nil, err
@@ -974,20 +974,42 @@ func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, word
 	if err != nil {
 		return nil, err
 	}
+	// Each value goes between \035 and \036; whatever else the expansion
+	// prints (a failing $(...)'s stderr) goes to out, not into a value.
 	var sb strings.Builder
 	for _, w := range words {
 		w = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(w)
-		fmt.Fprintf(&sb, "printf '%%s\\036' \"%s\" > /dev/fd/62\n", w)
+		fmt.Fprintf(&sb, "__cy_v=\"%s\" && printf '\\035%%s\\036' \"$__cy_v\" > /dev/fd/62\n", w)
 	}
 	var buf bytes.Buffer
 	if _, err := x.exec(ctx, st, sess, sb.String(), &buf); err != nil {
 		return nil, err
 	}
-	out := strings.Split(buf.String(), "\036")
-	if len(out) != len(words)+1 {
-		return nil, fmt.Errorf("expand %q: got %d values", words, len(out)-1)
+	var vals []string
+	rest := buf.Bytes()
+	var other []byte
+	for {
+		i := bytes.IndexByte(rest, 0x1d)
+		j := bytes.IndexByte(rest, 0x1e)
+		if i < 0 || j < i {
+			other = append(other, rest...)
+			break
+		}
+		other = append(other, rest[:i]...)
+		vals = append(vals, string(rest[i+1:j]))
+		rest = rest[j+1:]
 	}
-	return out[:len(words)], nil
+	if len(other) > 0 && out != nil {
+		out.Write(other)
+	}
+	if len(vals) != len(words) {
+		msg := strings.TrimSpace(string(other))
+		if msg == "" {
+			msg = fmt.Sprintf("got %d of %d values", len(vals), len(words))
+		}
+		return nil, fmt.Errorf("expand %q: %s", words, msg)
+	}
+	return vals, nil
 }
 
 func isName(n string) bool {
