@@ -160,6 +160,9 @@ type BatchRun struct {
 	FastFail bool
 	// Parallel caps the builds that run at once; at least 1.
 	Parallel int
+	// CombineArtifacts records the COMBINE_ARTIFACTS phase: the builds
+	// wrote their artifacts side by side, each under its identifier.
+	CombineArtifacts bool
 	// Build runs one task's build to the end. It must honour ctx: the
 	// batch cancels it, with cause ErrStopped, to fast-fail or stop.
 	Build func(ctx context.Context, t BatchTask) *Build
@@ -286,6 +289,9 @@ func RunBatch(ctx context.Context, r BatchRun) *BuildBatch {
 		ip.Contexts = []Context{{StatusCode: CodeClientError, Message: failedMessage(bb)}}
 	default:
 		ip.Status, bb.Status = StatusSucceeded, StatusSucceeded
+	}
+	if r.CombineArtifacts && bb.Status != StatusStopped {
+		bb.Phases = append(bb.Phases, BatchPhase{Type: BatchCombineArtifacts, Status: StatusSucceeded, Start: end, End: time.Now()})
 	}
 	final := map[Status]BatchPhaseType{StatusSucceeded: BatchSucceeded, StatusFailed: BatchFailed, StatusStopped: BatchStopped}[bb.Status]
 	bb.Phases = append(bb.Phases, BatchPhase{Type: final, Start: end})

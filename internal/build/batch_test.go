@@ -217,6 +217,19 @@ func TestRunBatch(t *testing.T) {
 	}
 }
 
+func TestRunBatchCombineArtifacts(t *testing.T) {
+	t.Parallel()
+	f := &fakeBuilds{}
+	bb := build.RunBatch(t.Context(), build.BatchRun{Tasks: []build.BatchTask{{Identifier: "a"}}, Parallel: 1, CombineArtifacts: true, Build: f.build})
+	var got []string
+	for _, p := range bb.Phases {
+		got = append(got, string(p.Type))
+	}
+	if want := "SUBMITTED DOWNLOAD_BATCHSPEC IN_PROGRESS COMBINE_ARTIFACTS SUCCEEDED"; strings.Join(got, " ") != want {
+		t.Errorf("phases %v, want %s", got, want)
+	}
+}
+
 func TestRunBatchStop(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())

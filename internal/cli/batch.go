@@ -60,9 +60,10 @@ func (l *local) runBatch(ctx context.Context, spec *buildspec.Spec) error {
 	fmt.Fprintf(l.s.errOut, "Batch %s (#%d): %d builds (%s), up to %d at once\n", batchID, number, len(tasks), spec.Batch.Type, l.f.parallel)
 
 	bb := build.RunBatch(ctx, build.BatchRun{
-		Tasks:    tasks,
-		FastFail: spec.Batch.FastFail,
-		Parallel: l.f.parallel,
+		Tasks:            tasks,
+		FastFail:         spec.Batch.FastFail,
+		Parallel:         l.f.parallel,
+		CombineArtifacts: l.f.artifacts != "",
 		Build: func(ctx context.Context, t build.BatchTask) *build.Build {
 			pw := &prefixWriter{mu: &outMu, w: logOut, prefix: fmt.Sprintf("[%-*s] ", width, t.Identifier)}
 			b, _, logPath, err := l.build(ctx, &t, pw)
