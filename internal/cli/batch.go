@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"text/tabwriter"
@@ -17,22 +19,58 @@ import (
 	"github.com/codeyard/codeyard/internal/buildspec"
 )
 
+// batchLine finds a top-level batch key in a buildspec that may not parse.
+var batchLine = regexp.MustCompile(`(?m)^batch\s*:`)
+
 // batchSpec returns the buildspec when it has a batch section; nil when
-// it has none or does not parse (the single build then reports why).
-func (l *local) batchSpec() *buildspec.Spec {
+// it has none. A buildspec with a batch section that does not parse gives
+// its error: the batch fails in DOWNLOAD_BATCHSPEC, as StartBuildBatch's
+// would. Any other problem is left to the single build to report.
+func (l *local) batchSpec() (*buildspec.Spec, error) {
 	path := cmpOr(l.f.buildspec, "buildspec.yml")
 	if !filepath.IsAbs(path) {
 		path = filepath.Join(l.dir, path)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	spec, _, err := buildspec.Parse(data)
-	if err != nil || spec.Batch == nil {
-		return nil
+	if err != nil {
+		if batchLine.Match(data) {
+			return nil, err
+		}
+		return nil, nil
 	}
-	return spec
+	if spec.Batch == nil {
+		return nil, nil
+	}
+	return spec, nil
+}
+
+// failBatchspec ends a batch whose buildspec does not parse: nothing runs.
+func (l *local) failBatchspec(err error) error {
+	now := time.Now()
+	msg := err.Error()
+	var pe *buildspec.Error
+	if errors.As(err, &pe) {
+		msg = pe.Message()
+	}
+	bb := &build.BuildBatch{Status: build.StatusFailed, CurrentPhase: build.BatchFailed, Complete: true, Start: now, End: now,
+		Phases: []build.BatchPhase{
+			{Type: build.BatchSubmitted, Status: build.StatusSucceeded, Start: now, End: now},
+			{Type: build.BatchDownloadBatchspec, Status: build.StatusFailed, Start: now, End: now,
+				Contexts: []build.Context{{StatusCode: build.CodeYAMLFileError, Message: msg}}},
+			{Type: build.BatchFailed, Start: now},
+		}}
+	id := l.project + ":" + newUUID()
+	if l.f.json {
+		if j, err := json.MarshalIndent(apiBatch(bb, id, 0, l), "", "  "); err == nil {
+			l.s.out.Write(append(j, '\n'))
+		}
+	}
+	fmt.Fprintf(l.s.errOut, "Batch %s FAILED in DOWNLOAD_BATCHSPEC: YAML_FILE_ERROR Message: %s\n", id, msg)
+	return exitError{exitFailed}
 }
 
 // runBatch runs a batch buildspec as StartBuildBatch would: every task a

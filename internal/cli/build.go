@@ -209,7 +209,11 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 		engine: build.NewEngine(shell.New(shell.Options{}), secrets),
 	}
 	if !f.noBatch {
-		if spec := l.batchSpec(); spec != nil {
+		spec, err := l.batchSpec()
+		if err != nil {
+			return l.failBatchspec(err)
+		}
+		if spec != nil {
 			return l.runBatch(ctx, spec)
 		}
 	}

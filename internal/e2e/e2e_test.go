@@ -610,3 +610,16 @@ func TestOutputDirsInsideSource(t *testing.T) {
 		t.Errorf("artifact missing: %v", err)
 	}
 }
+
+func TestBatchspecErrors(t *testing.T) {
+	t.Parallel()
+	home, dir := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(dir, "buildspec.yml"), []byte("version: 0.2\nbatch:\n  build-graph:\n    - identifier: a\n      depend-on: [b]\n    - identifier: b\n      depend-on: [a]\nphases:\n  build:\n    commands:\n      - touch ran.txt\n"), 0o644)
+	r := codeyard(t, home, "build", dir, "--json", "--in-place")
+	if r.code != 1 || !strings.Contains(r.stdout, `"buildBatchStatus": "FAILED"`) || !strings.Contains(r.stdout, "dependency cycle") {
+		t.Errorf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ran.txt")); err == nil {
+		t.Errorf("a build ran although the batch section is invalid")
+	}
+}
