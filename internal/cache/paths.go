@@ -61,6 +61,25 @@ func (p pattern) covers(name string) bool {
 // any other is relative to the source directory. "." and empty components
 // are dropped; ".." is refused, because a relative path that climbs out of
 // the source directory has no place in the archive.
+// begin starts a Restore or Save (op): with no paths it is Skipped, with
+// the line CodeBuild prints; otherwise it parses the paths and logs each.
+func begin(op string, paths []string) (Result, []pattern, error) {
+	var res Result
+	if len(paths) == 0 {
+		res.Outcome = Skipped
+		res.logf("%s", LineNoPaths)
+		return res, nil, nil
+	}
+	pats, err := parsePatterns(paths)
+	if err != nil {
+		return res, nil, fmt.Errorf("%s cache: %w", op, err)
+	}
+	for _, p := range pats {
+		res.logf(lineExpanded, p.raw)
+	}
+	return res, pats, nil
+}
+
 func parsePatterns(paths []string) ([]pattern, error) {
 	pats := make([]pattern, 0, len(paths))
 	for _, raw := range paths {

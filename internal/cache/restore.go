@@ -59,18 +59,9 @@ const stagingPrefix = ".codeyard-restore-"
 // the Result holds the lines logged so far.
 func (s *Store) Restore(ctx context.Context, key string, fallbackKeys []string, project string, paths []string, dst Targets) (Result, error) {
 	start := time.Now()
-	var res Result
-	if len(paths) == 0 {
-		res.Outcome = Skipped
-		res.logf("%s", LineNoPaths)
-		return res, nil
-	}
-	pats, err := parsePatterns(paths)
-	if err != nil {
-		return res, fmt.Errorf("restore cache: %w", err)
-	}
-	for _, p := range pats {
-		res.logf(lineExpanded, p.raw)
+	res, pats, err := begin("restore", paths)
+	if err != nil || res.Outcome == Skipped {
+		return res, err
 	}
 
 	e, ok, err := s.find(key, fallbackKeys, project, version(pats), &res)

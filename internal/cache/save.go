@@ -38,18 +38,9 @@ import (
 // or not at all. If nothing matches, Save writes nothing (Outcome Empty).
 func (s *Store) Save(ctx context.Context, key, project string, paths []string, src Targets) (Result, error) {
 	start := time.Now()
-	var res Result
-	if len(paths) == 0 {
-		res.Outcome = Skipped
-		res.logf("%s", LineNoPaths)
-		return res, nil
-	}
-	pats, err := parsePatterns(paths)
-	if err != nil {
-		return res, fmt.Errorf("save cache: %w", err)
-	}
-	for _, p := range pats {
-		res.logf(lineExpanded, p.raw)
+	res, pats, err := begin("save", paths)
+	if err != nil || res.Outcome == Skipped {
+		return res, err
 	}
 	res.Key = key
 	final := s.entryPath(entryName(project, key, version(pats)))
