@@ -126,6 +126,11 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 		if len(j.sel.Files) == 0 {
 			continue // only secondary artifacts are wanted
 		}
+		set := set
+		own := false
+		if s, ok := r.req.SecondaryArtifacts[j.id]; ok && j.id != "" {
+			set, own = s, true
+		}
 		col, err := artifact.Collect(r.req.Workspace, j.sel)
 		if col != nil {
 			for _, l := range col.Log {
@@ -139,7 +144,7 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 			return StatusFailed, Context{StatusCode: CodeClientError, Message: err.Error()}
 		}
 		name := set.Name
-		if j.id != "" {
+		if j.id != "" && (!own || name == "") {
 			name = j.id // a secondary artifact's own folder below the bucket
 		}
 		key := artifact.Location(artifact.Layout{
@@ -147,13 +152,13 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 			NamespaceType:        set.NamespaceType,
 			Name:                 name,
 			Packaging:            set.Packaging,
-			OverrideArtifactName: set.OverrideArtifactName || j.id != "",
+			OverrideArtifactName: set.OverrideArtifactName || j.id != "" && !own,
 			BuildspecName:        names[j.id],
 			S3Prefix:             j.s3,
 			BuildID:              r.req.UUID,
 			ProjectName:          r.req.Project,
 		})
-		if j.id != "" && names[j.id] == "" {
+		if j.id != "" && names[j.id] == "" && !own {
 			key = artifact.Location(artifact.Layout{Path: set.Path, NamespaceType: set.NamespaceType, Name: j.id, BuildID: r.req.UUID, S3Prefix: j.s3})
 		}
 		res, err := r.store(set, key, col.Entries)

@@ -110,6 +110,15 @@ type Build struct {
 	masks []string // the build's secret values
 }
 
+// snapshot returns a copy of b that shares nothing that b's run changes.
+func (b *Build) snapshot() Build {
+	c := *b
+	c.Phases = append([]Phase(nil), b.Phases...)
+	c.Env = append([]Var(nil), b.Env...)
+	c.Warnings = append([]string(nil), b.Warnings...)
+	return c
+}
+
 // Masked returns s with the build's secret values masked, for showing
 // what the build made (an artifact's location) where its log would mask
 // it.

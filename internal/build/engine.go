@@ -108,6 +108,29 @@ type Request struct {
 	// BatchIdentifier is the task identifier of a build that runs as part
 	// of a batch (CODEBUILD_BATCH_BUILD_IDENTIFIER).
 	BatchIdentifier string
+	// Secondary are the build's secondary sources, fetched after the
+	// primary one in DOWNLOAD_SOURCE.
+	Secondary []SecondarySource
+	// SecondaryArtifacts are the settings of the buildspec's secondary
+	// artifacts, by identifier; one not here goes below Artifacts.
+	SecondaryArtifacts map[string]*ArtifactSettings
+	// Submitted, when set, is when the build was requested: the build
+	// starts then, and its QUEUED phase lasts until Run is called.
+	Submitted time.Time
+	// Progress, when set, is called with a copy of the build each time a
+	// phase starts, from the goroutine that called Run.
+	Progress func(Build)
+}
+
+// SecondarySource is one of a build's secondary sources.
+type SecondarySource struct {
+	// Identifier names it: CODEBUILD_SRC_DIR_<Identifier>.
+	Identifier string
+	Source     Source
+	// Workspace is the host directory it is fetched into; SrcDir is that
+	// directory as the commands see it (empty: Workspace).
+	Workspace string
+	SrcDir    string
 }
 
 // Engine runs builds on an Executor.
@@ -149,6 +172,9 @@ type run struct {
 // ErrTimedOut ends it TIMED_OUT instead.
 func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 	now := e.now()
+	if !req.Submitted.IsZero() && req.Submitted.Before(now) {
+		now = req.Submitted
+	}
 	b := &Build{
 		ID:        req.Project + ":" + req.UUID,
 		Project:   req.Project,
@@ -174,6 +200,10 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 	r.plan = &Plan{BuildID: b.ID, Image: req.Image, Workspace: req.Workspace, SrcDir: b.SrcDir}
 
 	r.instant(PhaseSubmitted)
+	if !req.Submitted.IsZero() {
+		r.b.Phases[0].End = b.Start
+		r.instant(PhaseQueued)
+	}
 	if r.provision() {
 		defer r.destroy()
 		if r.downloadSource() {
@@ -205,8 +235,19 @@ func cmpOr(a, b string) string {
 
 // begin starts phase t and returns its index in b.Phases.
 func (r *run) begin(t PhaseType) int {
-	r.b.Phases = append(r.b.Phases, Phase{Type: t, Status: StatusInProgress, Start: r.e.now()})
+	start := r.e.now()
+	switch n := len(r.b.Phases); {
+	case n == 0:
+		start = r.b.Start
+	case t == PhaseQueued:
+		// QUEUED lasts from the end of SUBMITTED until the build runs.
+		start = r.b.Phases[n-1].End
+	}
+	r.b.Phases = append(r.b.Phases, Phase{Type: t, Status: StatusInProgress, Start: start})
 	r.b.CurrentPhase = t
+	if r.req.Progress != nil && t != PhaseSubmitted && t != PhaseQueued {
+		r.req.Progress(r.b.snapshot())
+	}
 	return len(r.b.Phases) - 1
 }
 
@@ -359,10 +400,29 @@ func (r *run) downloadSource() bool {
 }
 
 func (r *run) fetchSource() (SourceInfo, error) {
-	if r.req.Source == nil {
-		return SourceInfo{}, nil
+	var info SourceInfo
+	if r.req.Source != nil {
+		var err error
+		if info, err = r.req.Source.Fetch(r.ctx, r.req.Workspace); err != nil {
+			return info, err
+		}
 	}
-	return r.req.Source.Fetch(r.ctx, r.req.Workspace)
+	for _, s := range r.req.Secondary {
+		if err := os.MkdirAll(s.Workspace, 0o755); err != nil {
+			return info, err
+		}
+		si, err := s.Source.Fetch(r.ctx, s.Workspace)
+		if err != nil {
+			var ce *ContextError
+			if errors.As(err, &ce) {
+				return info, &ContextError{StatusCode: ce.StatusCode, Message: strings.Replace(ce.Message, "primary source", "secondary source "+s.Identifier, 1)}
+			}
+			return info, fmt.Errorf("secondary source %s: %w", s.Identifier, err)
+		}
+		r.log.printf("CODEBUILD_SRC_DIR_%s=%s", s.Identifier, cmpOr(s.SrcDir, s.Workspace))
+		_ = si
+	}
+	return info, nil
 }
 
 // loadBuildspec reads and parses the buildspec, logging its warnings.
@@ -524,6 +584,9 @@ func codebuildVars(req *Request, b *Build, info SourceInfo) []Var {
 	}
 	if req.BatchIdentifier != "" {
 		vars = append(vars, Var{"CODEBUILD_BATCH_BUILD_IDENTIFIER", req.BatchIdentifier})
+	}
+	for _, s := range req.Secondary {
+		vars = append(vars, Var{"CODEBUILD_SRC_DIR_" + s.Identifier, cmpOr(s.SrcDir, s.Workspace)})
 	}
 	return vars
 }

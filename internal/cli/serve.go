@@ -1,0 +1,297 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/codeyard/codeyard/internal/awsapi"
+	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/build"
+	"github.com/codeyard/codeyard/internal/cache"
+	"github.com/codeyard/codeyard/internal/codebuild"
+	"github.com/codeyard/codeyard/internal/executor/shell"
+	"github.com/codeyard/codeyard/internal/seal"
+	"github.com/codeyard/codeyard/internal/store"
+)
+
+// serverConfig is the configuration of `codeyard serve`, from flags and
+// CODEYARD_* variables.
+type serverConfig struct {
+	addr     string
+	dataDir  string
+	account  string
+	region   string
+	workers  int
+	logLevel string
+}
+
+func (c *serverConfig) validate() error {
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return fmt.Errorf("--addr (CODEYARD_ADDR) %q: want host:port", c.addr)
+	}
+	if len(c.account) != 12 || strings12(c.account) {
+		return fmt.Errorf("--account (CODEYARD_ACCOUNT) %q: an account id is 12 digits", c.account)
+	}
+	if c.workers < 1 || c.workers > 1024 {
+		return fmt.Errorf("--workers (CODEYARD_WORKERS) must be between 1 and 1024, not %d", c.workers)
+	}
+	return nil
+}
+
+func strings12(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return true
+		}
+	}
+	return false
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func defaultDataDir() string {
+	if d := os.Getenv("CODEYARD_DATA_DIR"); d != "" {
+		return d
+	}
+	home, err := stateDir()
+	if err != nil {
+		return "codeyard-data"
+	}
+	return filepath.Join(home, "server")
+}
+
+func newServeCmd(s streams) *cobra.Command {
+	var c serverConfig
+	workers, _ := strconv.Atoi(envOr("CODEYARD_WORKERS", strconv.Itoa(max(8, 4*runtime.NumCPU()))))
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the codeyard server: the AWS-compatible API (CodeBuild, CloudWatch Logs) and the build workers",
+		Long: `Run the codeyard server on one port. The aws CLI, boto3 and the AWS SDKs
+work against it with --endpoint-url (or AWS_ENDPOINT_URL) and an access key
+of this server: the first start creates the data directory, the database and
+an admin access key, and prints the lines to paste into a shell.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), s, c)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&c.addr, "addr", envOr("CODEYARD_ADDR", "127.0.0.1:4580"), "address to listen on (CODEYARD_ADDR)")
+	f.StringVar(&c.dataDir, "data-dir", defaultDataDir(), "where the database, logs, artifacts and caches live (CODEYARD_DATA_DIR)")
+	f.StringVar(&c.account, "account", envOr("CODEYARD_ACCOUNT", "000000000000"), "account id in ARNs (CODEYARD_ACCOUNT)")
+	f.StringVar(&c.region, "region", envOr("CODEYARD_REGION", "us-east-1"), "region printed for clients at first start (CODEYARD_REGION)")
+	f.IntVar(&c.workers, "workers", workers, "builds that run at once (CODEYARD_WORKERS)")
+	f.StringVar(&c.logLevel, "log-level", envOr("CODEYARD_LOG_LEVEL", "info"), "debug, info, warn or error (CODEYARD_LOG_LEVEL)")
+	return cmd
+}
+
+// server is a running codeyard server's parts.
+type server struct {
+	store *store.Store
+	keys  *keyring
+	svc   *codebuild.Service
+	api   *awsapi.Server
+	lock  *os.File
+}
+
+// openServer opens (creating on first use) the data directory and wires
+// the server's parts. created reports a first start and the admin key
+// made for it.
+func openServer(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *createdKey, error) {
+	if err := os.MkdirAll(c.dataDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(c.dataDir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lock.Close()
+		return nil, nil, fmt.Errorf("data directory %s is in use by another codeyard server", c.dataDir)
+	}
+	srv, created, err := wire(ctx, c, log)
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	srv.lock = lock
+	return srv, created, nil
+}
+
+func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *createdKey, error) {
+	key, err := seal.Load(os.Getenv("CODEYARD_MASTER_KEY"), filepath.Join(c.dataDir, "master.key"))
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(ctx, filepath.Join(c.dataDir, "codeyard.db"))
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := &keyring{store: st, key: key}
+	created, err := keys.ensureAdmin(ctx)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	logs, err := openLogs(c)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	home, err := stateDir()
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	tools, err := toolsDir(home)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("helper commands: %w", err)
+	}
+	caches, err := cache.Open(filepath.Join(c.dataDir, "cache"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	work := filepath.Join(c.dataDir, "work")
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	os.Chmod(work, 0o755)
+	buckets := filepath.Join(c.dataDir, "s3")
+	images := curatedImages()
+	svc := codebuild.New(codebuild.Config{
+		Store:     st,
+		Logs:      logs,
+		Exec:      hostExecutors{exec: shell.New(shell.Options{})},
+		Cache:     caches,
+		BucketDir: func(bucket string) string { return filepath.Join(buckets, bucket) },
+		WorkDir:   work,
+		ToolsDir:  tools,
+		BaseEnv:   os.Environ(),
+		Workers:   c.workers,
+		Images:    images,
+		Log:       log,
+	})
+	api := awsapi.NewServer(awsapi.Config{Account: c.account, Keys: keys, Log: log})
+	for _, s := range []awsapi.Service{awsapi.CodeBuild(svc, images), awsapi.Logs(logs.store)} {
+		if err := api.Register(s); err != nil {
+			st.Close()
+			return nil, nil, err
+		}
+	}
+	return &server{store: st, keys: keys, svc: svc, api: api}, created, nil
+}
+
+func (s *server) close() {
+	s.store.Close()
+	if s.lock != nil {
+		s.lock.Close()
+	}
+}
+
+func runServe(ctx context.Context, s streams, c serverConfig) error {
+	if err := c.validate(); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return fmt.Errorf("--log-level (CODEYARD_LOG_LEVEL) %q: want debug, info, warn or error", c.logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(s.errOut, &slog.HandlerOptions{Level: level}))
+	srv, created, err := openServer(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer srv.close()
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	endpoint := "http://" + ln.Addr().String()
+	if created != nil {
+		fmt.Fprintf(s.out, `codeyard: first start: created %s with a database and an admin access key.
+Use the aws CLI, boto3 or an AWS SDK against this server with:
+
+  export AWS_ENDPOINT_URL=%s
+  export AWS_ACCESS_KEY_ID=%s
+  export AWS_SECRET_ACCESS_KEY=%s
+  export AWS_DEFAULT_REGION=%s
+
+The secret is shown only this once; 'codeyard credentials create' makes more keys.
+
+`, c.dataDir, endpoint, created.id, created.secret, c.region)
+	}
+	log.Info("codeyard server listening", "endpoint", endpoint, "data_dir", c.dataDir, "workers", c.workers)
+
+	hs := &http.Server{
+		Handler:           srv.api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	workers := make(chan error, 1)
+	go func() { workers <- srv.svc.Run(ctx) }()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	case err = <-workers:
+		if err == nil {
+			err = errors.New("build workers stopped")
+		}
+	}
+	log.Info("codeyard server shutting down")
+	shut, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	hs.Shutdown(shut)
+	cancel(errors.New("server shut down"))
+	select {
+	case <-workers:
+	case <-shut.Done():
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// hostExecutors runs every build on the host's shell.
+type hostExecutors struct{ exec build.Executor }
+
+func (h hostExecutors) Executor(*cb.ProjectEnvironment) (build.Executor, error) { return h.exec, nil }
+
+// curatedImages are the images ListCuratedEnvironmentImages offers: the
+// names CodeBuild's curated images have, which this server runs on the
+// host until a container engine is configured.
+func curatedImages() []codebuild.Image {
+	return []codebuild.Image{
+		{Name: "aws/codebuild/standard:7.0", Description: "Ubuntu 22.04 standard image (runs on the codeyard host)", Versions: []string{"aws/codebuild/standard:7.0"}, Platform: "UBUNTU", Language: "STANDARD"},
+		{Name: "aws/codebuild/amazonlinux2-x86_64-standard:5.0", Description: "Amazon Linux 2023 standard image (runs on the codeyard host)", Versions: []string{"aws/codebuild/amazonlinux2-x86_64-standard:5.0"}, Platform: "AMAZON_LINUX", Language: "STANDARD"},
+	}
+}

@@ -1,0 +1,404 @@
+package codebuild
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/build"
+	"github.com/codeyard/codeyard/internal/source"
+)
+
+// Run recovers the builds a previous server left running, then runs
+// queued builds on the configured number of workers until ctx ends.
+// Builds still running then are stopped.
+func (s *Service) Run(ctx context.Context) error {
+	if err := s.Recover(ctx); err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Go(func() { s.worker(ctx) })
+	}
+	wg.Wait()
+	return nil
+}
+
+// Recover ends the builds whose jobs were running on a worker that is
+// gone: their process died with that worker, so they end FAILED, keeping
+// the log they wrote.
+func (s *Service) Recover(ctx context.Context) error {
+	ids, err := s.store.OrphanJobs(ctx, s.cfg.Owner)
+	if err != nil {
+		return fmt.Errorf("recover builds: %w", err)
+	}
+	for _, id := range ids {
+		if _, err := s.endUnrun(ctx, id, "FAILED", build.CodeInternalError,
+			"Build process was lost: the codeyard server that ran it stopped (crashed or was killed) before the build completed"); err != nil {
+			return fmt.Errorf("recover build %s: %w", id, err)
+		}
+		s.log.WarnContext(ctx, "build lost by a previous server ended FAILED", "build_id", id)
+	}
+	return nil
+}
+
+func (s *Service) worker(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		j, err := s.store.ClaimJob(ctx, s.cfg.Owner)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.ErrorContext(ctx, "claim job", "err", err)
+			}
+		}
+		if j == nil {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.wake:
+			case <-tick.C:
+			}
+			continue
+		}
+		s.runJob(ctx, j)
+		if err := s.store.FinishJob(context.WithoutCancel(ctx), j.ID); err != nil {
+			s.log.ErrorContext(ctx, "finish job", "build_id", j.BuildID, "err", err)
+		}
+		// A finished build can free its project's slot for another.
+		s.poke()
+	}
+}
+
+// endUnrun ends a build that never ran, or whose run was lost, with
+// status st and a context on the phase it was in.
+func (s *Service) endUnrun(ctx context.Context, id, st, code, msg string) (*cb.Build, error) {
+	recs, err := s.store.Builds(ctx, []string{id})
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	var b cb.Build
+	if err := json.Unmarshal(recs[0].Doc, &b); err != nil {
+		return nil, err
+	}
+	if val(b.BuildComplete) {
+		return &b, nil
+	}
+	now := s.now()
+	ctxs := []cb.PhaseContext{{StatusCode: code, Message: msg}}
+	if n := len(b.Phases); n > 0 && b.Phases[n-1].EndTime == nil {
+		p := &b.Phases[n-1]
+		p.PhaseStatus, p.EndTime, p.Contexts = st, ts(now), ctxs
+		p.DurationInSeconds = ptr(int64(now.Sub(p.StartTime.Time) / time.Second))
+	}
+	b.Phases = append(b.Phases,
+		cb.BuildPhase{PhaseType: "FINALIZING", PhaseStatus: "SUCCEEDED", StartTime: ts(now), EndTime: ts(now), DurationInSeconds: ptr[int64](0)},
+		cb.BuildPhase{PhaseType: "COMPLETED", StartTime: ts(now)})
+	b.BuildStatus, b.CurrentPhase, b.BuildComplete, b.EndTime = st, "COMPLETED", ptr(true), ts(now)
+	if err := s.store.UpdateBuild(ctx, &BuildRecord{ID: id, Status: st, Doc: mustJSON(&b)}); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// runJob runs one claimed build to its end.
+func (s *Service) runJob(ctx context.Context, j *Job) {
+	log := s.log.With("build_id", j.BuildID)
+	recs, err := s.store.Builds(ctx, []string{j.BuildID})
+	if err != nil || len(recs) == 0 {
+		log.ErrorContext(ctx, "load claimed build", "err", err)
+		return
+	}
+	rec := recs[0]
+	var b cb.Build
+	var rs runSettings
+	if err := json.Unmarshal(rec.Doc, &b); err != nil {
+		log.ErrorContext(ctx, "decode build", "err", err)
+		return
+	}
+	json.Unmarshal(rec.Run, &rs)
+	if val(b.BuildComplete) {
+		return
+	}
+	if q := val(b.QueuedTimeoutInMinutes); q > 0 && s.now().Sub(b.StartTime.Time) > time.Duration(q)*time.Minute {
+		s.endUnrun(ctx, b.Id, "TIMED_OUT", build.CodeTimedOut, fmt.Sprintf("Build has timed out in the queue after %d minutes. ", q))
+		return
+	}
+
+	bctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer cancel(nil)
+	s.mu.Lock()
+	s.running[b.Id] = &running{cancel: cancel}
+	if s.stopping[b.Id] {
+		delete(s.stopping, b.Id)
+		cancel(errStopRequested)
+	}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.running, b.Id)
+		s.mu.Unlock()
+	}()
+	// A server shutting down stops its builds.
+	stop := context.AfterFunc(ctx, func() { cancel(errors.New("server shut down")) })
+	defer stop()
+
+	res := s.execute(bctx, log, &b, &rs)
+	s.finish(context.WithoutCancel(ctx), log, &b, res)
+}
+
+// execute prepares the build's workspace, sources, log and executor and
+// runs the engine.
+func (s *Service) execute(ctx context.Context, log interface {
+	ErrorContext(context.Context, string, ...any)
+}, b *cb.Build, rs *runSettings) *build.Build {
+	region, account := arnRegionAccount(b.Arn)
+	_, uuid, _ := strings.Cut(b.Id, ":")
+	group, stream := b.Logs.GroupName, b.Logs.StreamName
+	var out io.Writer = io.Discard
+	if w, err := s.cfg.Logs.Create(group, stream); err != nil {
+		log.ErrorContext(ctx, "create log stream", "err", err)
+	} else {
+		defer w.Close()
+		out = w
+	}
+
+	scratch, err := os.MkdirTemp(s.cfg.WorkDir, "codeyard-build-")
+	if err != nil {
+		return s.fail(b, "PROVISIONING", build.CodeInternalError, "create the build's workspace: "+err.Error())
+	}
+	defer os.RemoveAll(scratch)
+	os.Chmod(scratch, 0o755) // a run-as user must reach the source
+	workspace := filepath.Join(scratch, "output", "src"+digits(uuid, 9), "src")
+	if err := os.MkdirAll(workspace, 0o755); err != nil {
+		return s.fail(b, "PROVISIONING", build.CodeInternalError, "create the build's workspace: "+err.Error())
+	}
+
+	exec, err := s.cfg.Exec.Executor(b.Environment)
+	if err != nil {
+		return s.fail(b, "PROVISIONING", build.CodeClientError, err.Error())
+	}
+	req := &build.Request{
+		UUID:      uuid,
+		Project:   b.ProjectName,
+		Number:    val(b.BuildNumber),
+		Region:    region,
+		Account:   account,
+		Initiator: b.Initiator,
+		Workspace: workspace,
+		Buildspec: b.Source.Buildspec,
+		BaseEnv:   s.cfg.BaseEnv,
+		ToolsDir:  s.cfg.ToolsDir,
+		Timeout:   time.Duration(val(b.TimeoutInMinutes)) * time.Minute,
+		Submitted: b.StartTime.Time,
+		CacheRoot: "/",
+	}
+	if b.Environment != nil {
+		req.Image = b.Environment.Image
+		for _, v := range b.Environment.EnvironmentVariables {
+			req.Variables = append(req.Variables, build.Variable{Name: v.Name, Value: v.Value, Type: v.Type})
+		}
+	}
+	req.Source = s.source(b.Source, b.SourceVersion, "primary")
+	for i, ss := range b.SecondarySources {
+		version := ""
+		for _, v := range b.SecondarySourceVersions {
+			if v.SourceIdentifier == ss.SourceIdentifier {
+				version = v.SourceVersion
+			}
+		}
+		dir := filepath.Join(scratch, "output", "src"+digits(uuid+ss.SourceIdentifier, 9)+fmt.Sprint(i), "src")
+		req.Secondary = append(req.Secondary, build.SecondarySource{Identifier: ss.SourceIdentifier, Source: s.source(&b.SecondarySources[i], version, "secondary"), Workspace: dir})
+	}
+	if c := b.Cache; c != nil && (c.Type == "LOCAL" || c.Type == "S3") && s.cfg.Cache != nil {
+		req.Cache = s.cfg.Cache
+		req.CacheNamespace = c.CacheNamespace
+	}
+	if a := rs.Artifacts; a != nil && a.Type == "S3" && s.cfg.BucketDir != nil {
+		req.Artifacts = artifactSettings(s.cfg.BucketDir, a)
+	}
+	for i := range rs.SecondaryArtifacts {
+		a := &rs.SecondaryArtifacts[i]
+		if a.Type == "S3" && s.cfg.BucketDir != nil {
+			if req.SecondaryArtifacts == nil {
+				req.SecondaryArtifacts = map[string]*build.ArtifactSettings{}
+			}
+			req.SecondaryArtifacts[a.ArtifactIdentifier] = artifactSettings(s.cfg.BucketDir, a)
+			if req.Artifacts == nil {
+				// Secondary artifacts need primary settings to hang from.
+				req.Artifacts = artifactSettings(s.cfg.BucketDir, a)
+			}
+		}
+	}
+	req.Progress = func(pb build.Build) {
+		applyProgress(b, &pb)
+		if err := s.store.UpdateBuild(context.WithoutCancel(ctx), &BuildRecord{ID: b.Id, Status: b.BuildStatus, Doc: mustJSON(b)}); err != nil {
+			log.ErrorContext(ctx, "record build progress", "err", err)
+		}
+	}
+	return build.NewEngine(exec, s.cfg.Secrets).Run(ctx, req, out)
+}
+
+func artifactSettings(bucketDir func(string) string, a *cb.ProjectArtifacts) *build.ArtifactSettings {
+	return &build.ArtifactSettings{
+		Dir:                  bucketDir(a.Location),
+		Path:                 a.Path,
+		NamespaceType:        a.NamespaceType,
+		Name:                 a.Name,
+		Packaging:            a.Packaging,
+		OverrideArtifactName: val(a.OverrideArtifactName),
+	}
+}
+
+// source returns what fetches a build's source.
+func (s *Service) source(src *cb.ProjectSource, version, which string) build.Source {
+	switch {
+	case src == nil || src.Type == "NO_SOURCE":
+		return nil
+	case gitTypes[src.Type]:
+		g := &source.Git{Location: src.Location, Version: version, Depth: int(val(src.GitCloneDepth))}
+		if src.GitSubmodulesConfig != nil {
+			g.Submodules = val(src.GitSubmodulesConfig.FetchSubmodules)
+		}
+		return g
+	}
+	return unsupported{typ: src.Type, which: which}
+}
+
+// unsupported fails DOWNLOAD_SOURCE for a source type this server cannot
+// fetch.
+type unsupported struct{ typ, which string }
+
+func (u unsupported) Fetch(context.Context, string) (build.SourceInfo, error) {
+	return build.SourceInfo{}, &build.ContextError{StatusCode: build.CodeClientError,
+		Message: fmt.Sprintf("source type %s of the %s source is not supported by this codeyard server", u.typ, u.which)}
+}
+
+// fail is the result of a build that could not start.
+func (s *Service) fail(b *cb.Build, phase, code, msg string) *build.Build {
+	now := s.now()
+	start := b.StartTime.Time
+	return &build.Build{
+		Status: build.StatusFailed, Complete: true, Start: start, End: now, CurrentPhase: build.PhaseCompleted,
+		Phases: []build.Phase{
+			{Type: build.PhaseSubmitted, Status: build.StatusSucceeded, Start: start, End: start},
+			{Type: build.PhaseQueued, Status: build.StatusSucceeded, Start: start, End: now},
+			{Type: build.PhaseType(phase), Status: build.StatusFailed, Start: now, End: now, Contexts: []build.Context{{StatusCode: code, Message: msg}}},
+			{Type: build.PhaseFinalizing, Status: build.StatusSucceeded, Start: now, End: now},
+			{Type: build.PhaseCompleted, Start: now},
+		},
+	}
+}
+
+// applyProgress copies the engine's view of a build into its document.
+func applyProgress(b *cb.Build, pb *build.Build) {
+	b.Phases = b.Phases[:0]
+	for _, p := range pb.Phases {
+		bp := cb.BuildPhase{PhaseType: string(p.Type), StartTime: ts(p.Start)}
+		if !p.End.IsZero() {
+			bp.PhaseStatus = string(p.Status)
+			bp.EndTime = ts(p.End)
+			bp.DurationInSeconds = ptr(int64(p.End.Sub(p.Start) / time.Second))
+			bp.Contexts = []cb.PhaseContext{}
+			for _, c := range p.Contexts {
+				bp.Contexts = append(bp.Contexts, cb.PhaseContext{StatusCode: c.StatusCode, Message: c.Message})
+			}
+		}
+		b.Phases = append(b.Phases, bp)
+	}
+	b.CurrentPhase = string(pb.CurrentPhase)
+	if pb.SourceVersion != "" && b.SourceVersion == "" {
+		b.SourceVersion = pb.SourceVersion
+	}
+	if pb.ResolvedSourceVersion != "" {
+		b.ResolvedSourceVersion = pb.ResolvedSourceVersion
+	}
+	b.BuildStatus = string(pb.Status)
+	if pb.Complete {
+		b.BuildComplete = ptr(true)
+		b.EndTime = ts(pb.End)
+	}
+}
+
+// finish records a build's end: its document, its reports.
+func (s *Service) finish(ctx context.Context, log interface {
+	ErrorContext(context.Context, string, ...any)
+}, b *cb.Build, res *build.Build) {
+	applyProgress(b, res)
+	if len(res.Exported) > 0 {
+		b.ExportedEnvironmentVariables = []cb.ExportedEnvironmentVariable{}
+		for _, v := range res.Exported {
+			b.ExportedEnvironmentVariables = append(b.ExportedEnvironmentVariables, cb.ExportedEnvironmentVariable{Name: v.Name, Value: v.Value})
+		}
+	}
+	for _, a := range res.Artifacts {
+		loc := s.artifactARN(res.Masked(a.Location))
+		ba := cb.BuildArtifacts{Location: loc, Sha256sum: a.SHA256, Md5sum: a.MD5, ArtifactIdentifier: a.Identifier}
+		if a.Identifier == "" {
+			if b.Artifacts != nil {
+				ba.OverrideArtifactName, ba.EncryptionDisabled, ba.BucketOwnerAccess = b.Artifacts.OverrideArtifactName, b.Artifacts.EncryptionDisabled, b.Artifacts.BucketOwnerAccess
+			}
+			b.Artifacts = &ba
+		} else {
+			b.SecondaryArtifacts = append(b.SecondaryArtifacts, ba)
+		}
+	}
+	for _, r := range res.Reports {
+		if err := s.storeReport(ctx, b, &r); err != nil {
+			log.ErrorContext(ctx, "store report", "report_arn", r.ARN, "err", err)
+			continue
+		}
+		b.ReportArns = append(b.ReportArns, r.ARN)
+	}
+	if err := s.store.UpdateBuild(ctx, &BuildRecord{ID: b.Id, Status: b.BuildStatus, Doc: mustJSON(b)}); err != nil {
+		log.ErrorContext(ctx, "record finished build", "err", err)
+	}
+}
+
+// artifactARN turns an artifact's path below the bucket directory into the
+// S3 ARN CodeBuild reports.
+func (s *Service) artifactARN(path string) string {
+	if s.cfg.BucketDir == nil {
+		return path
+	}
+	root := s.cfg.BucketDir("")
+	rel, err := filepath.Rel(root, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return path
+	}
+	return "arn:aws:s3:::" + filepath.ToSlash(rel)
+}
+
+func arnRegionAccount(arn string) (region, account string) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return "", ""
+	}
+	return parts[3], parts[4]
+}
+
+// digits derives n decimal digits from s, as CodeBuild's src<digits>
+// directory names look.
+func digits(s string, n int) string {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = byte('0' + h%10)
+		h /= 10
+		if h == 0 {
+			h = 7919
+		}
+	}
+	return string(out)
+}

@@ -1,0 +1,202 @@
+package codebuild
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/codeyard/codeyard/internal/awsapi/shape"
+	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/build"
+)
+
+// InputError is a request the service refuses: the API answers
+// InvalidInputException with its message.
+type InputError struct{ Message string }
+
+func (e *InputError) Error() string { return e.Message }
+
+func invalid(format string, args ...any) error {
+	return &InputError{Message: fmt.Sprintf(format, args...)}
+}
+
+// LimitError is a request over a limit: AccountLimitExceededException.
+type LimitError struct{ Message string }
+
+func (e *LimitError) Error() string { return e.Message }
+
+// NotFoundError names what was not found: ResourceNotFoundException.
+type NotFoundError struct{ Message string }
+
+func (e *NotFoundError) Error() string { return e.Message }
+
+// ExistsError names what already exists: ResourceAlreadyExistsException.
+type ExistsError struct{ Message string }
+
+func (e *ExistsError) Error() string { return e.Message }
+
+// Caller is who calls an operation, and where.
+type Caller struct {
+	Region    string
+	Account   string
+	Initiator string // the user name, as CodeBuild records it
+}
+
+func (c Caller) arn(resource string) string {
+	return "arn:aws:codebuild:" + c.Region + ":" + c.Account + ":" + resource
+}
+
+// LogStore keeps build logs.
+type LogStore interface {
+	// Create opens a log stream for writing, creating its group.
+	Create(group, stream string) (io.WriteCloser, error)
+	// DeleteStream deletes a build's log.
+	DeleteStream(group, stream string) error
+}
+
+// Executors gives the executor a build runs on.
+type Executors interface {
+	// Executor returns the executor for a build in environment env, or an
+	// error that fails the build in PROVISIONING with its message.
+	Executor(env *cb.ProjectEnvironment) (build.Executor, error)
+}
+
+// Config configures a Service.
+type Config struct {
+	Store Store
+	Logs  LogStore
+	Exec  Executors
+	// Secrets resolves parameter-store and secrets-manager values; nil:
+	// none exist.
+	Secrets build.Secrets
+	// Cache keeps LOCAL and S3 caches; nil: caches are not kept.
+	Cache build.Cache
+	// BucketDir returns the directory that holds the objects of an S3
+	// bucket, where artifacts go.
+	BucketDir func(bucket string) string
+	// WorkDir is where build workspaces are made; empty: the system's
+	// temporary directory.
+	WorkDir string
+	// ToolsDir holds CodeBuild's helper commands, first on the PATH.
+	ToolsDir string
+	// BaseEnv is the environment builds on the host start from.
+	BaseEnv []string
+	// Workers is how many builds run at once; 0 means 4.
+	Workers int
+	// Owner identifies this server among the workers sharing the store.
+	Owner string
+	// Images are the curated images ListCuratedEnvironmentImages offers.
+	Images []Image
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Image is an environment image the server offers.
+type Image struct {
+	Name        string
+	Description string
+	Versions    []string
+	Platform    string // UBUNTU, AMAZON_LINUX, ...
+	Language    string // STANDARD, ...
+}
+
+// Service is the CodeBuild control plane.
+type Service struct {
+	cfg   Config
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+	wake  chan struct{}
+
+	mu       sync.Mutex          // guards running, stopping and tokens
+	running  map[string]*running // by build id
+	stopping map[string]bool     // stopped before their worker registered them
+	tokens   map[string]idempotent
+}
+
+type running struct {
+	cancel context.CancelCauseFunc
+}
+
+type idempotent struct {
+	hash    string
+	buildID string
+	at      time.Time
+}
+
+// New returns a Service; Run starts its workers.
+func New(cfg Config) *Service {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 4
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = newUUID()
+	}
+	return &Service{
+		cfg: cfg, store: cfg.Store, log: cfg.Log, now: cfg.Now,
+		wake:     make(chan struct{}, cfg.Workers),
+		running:  map[string]*running{},
+		stopping: map[string]bool{},
+		tokens:   map[string]idempotent{},
+	}
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func val[T any](p *T) T {
+	if p == nil {
+		var z T
+		return z
+	}
+	return *p
+}
+
+func ts(t time.Time) *shape.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &shape.Time{Time: t}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the shapes always marshal
+	}
+	return b
+}
+
+// storeErr turns a store's sentinel errors into the API's.
+func storeErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrNotFound):
+		return &NotFoundError{Message: what + " does not exist"}
+	case errors.Is(err, ErrExists):
+		return &ExistsError{Message: what + " already exists"}
+	case errors.Is(err, ErrBadToken):
+		return invalid("Invalid next token")
+	}
+	return err
+}
