@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"maps"
 
 	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
 	"github.com/codeyard/codeyard/internal/codebuild"
@@ -11,7 +12,7 @@ import (
 // CodeBuild serves the CodeBuild API (CodeBuild_20161006) of svc.
 func CodeBuild(svc *codebuild.Service, images []codebuild.Image) Service {
 	h := &cbHandlers{svc: svc, images: images}
-	return Service{
+	svcDef := Service{
 		Model:          "codebuild",
 		ValidationCode: "InvalidInputException",
 		MapError:       codeBuildError,
@@ -43,6 +44,8 @@ func CodeBuild(svc *codebuild.Service, images []codebuild.Image) Service {
 			"ListCuratedEnvironmentImages": Op(h.listCuratedEnvironmentImages),
 		},
 	}
+	maps.Copy(svcDef.Ops, h.batchOps())
+	return svcDef
 }
 
 // codeBuildError maps the control plane's errors to CodeBuild's.
