@@ -133,6 +133,10 @@ func (s *server) codebuild() *codebuild.Client {
 	return codebuild.New(codebuild.Options{Region: "eu-west-1", Credentials: s.creds(), BaseEndpoint: aws.String(s.endpoint)})
 }
 
+func (s *server) codebuildIn(region string) *codebuild.Client {
+	return codebuild.New(codebuild.Options{Region: region, Credentials: s.creds(), BaseEndpoint: aws.String(s.endpoint)})
+}
+
 func (s *server) logs() *cloudwatchlogs.Client {
 	return cloudwatchlogs.New(cloudwatchlogs.Options{Region: "eu-west-1", Credentials: s.creds(), BaseEndpoint: aws.String(s.endpoint)})
 }
