@@ -2,6 +2,7 @@ package awsapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 
@@ -136,12 +137,19 @@ func (h *cbHandlers) retryBuild(ctx context.Context, c *Call, in *cb.RetryBuildI
 	return &cb.RetryBuildOutput{Build: b}, nil
 }
 
-func (h *cbHandlers) batchGetBuilds(ctx context.Context, c *Call, in *cb.BatchGetBuildsInput) (*cb.BatchGetBuildsOutput, error) {
-	bs, nf, err := h.svc.Builds(ctx, in.Ids)
+// batchGetBuildsOutput is BatchGetBuildsOutput with the builds as the
+// stored documents, which are the Build shape already.
+type batchGetBuildsOutput struct {
+	Builds         []json.RawMessage `json:"builds"`
+	BuildsNotFound []string          `json:"buildsNotFound"`
+}
+
+func (h *cbHandlers) batchGetBuilds(ctx context.Context, c *Call, in *cb.BatchGetBuildsInput) (*batchGetBuildsOutput, error) {
+	bs, nf, err := h.svc.BuildDocs(ctx, in.Ids)
 	if err != nil {
 		return nil, err
 	}
-	return &cb.BatchGetBuildsOutput{Builds: bs, BuildsNotFound: nf}, nil
+	return &batchGetBuildsOutput{Builds: bs, BuildsNotFound: nf}, nil
 }
 
 func (h *cbHandlers) listBuilds(ctx context.Context, c *Call, in *cb.ListBuildsInput) (*cb.ListBuildsOutput, error) {

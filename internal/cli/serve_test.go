@@ -21,7 +21,7 @@ import (
 
 // testServer wires a real server (SQLite store, log store, shell
 // executor) behind an httptest server.
-func testServer(t *testing.T) (*httptest.Server, *server, *createdKey) {
+func testServer(t testing.TB) (*httptest.Server, *server, *createdKey) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("CODEYARD_HOME", filepath.Join(dir, "home"))

@@ -361,6 +361,33 @@ func (s *Service) Builds(ctx context.Context, ids []string) ([]cb.Build, []strin
 	return out, notFound, nil
 }
 
+// BuildDocs returns the stored Build documents (JSON) of the given ids
+// or ARNs and the ones not found: BatchGetBuilds answers them as they are,
+// without decoding them.
+func (s *Service) BuildDocs(ctx context.Context, ids []string) ([]json.RawMessage, []string, error) {
+	plain := make([]string, len(ids))
+	for i, id := range ids {
+		plain[i] = buildID(id)
+	}
+	recs, err := s.store.Builds(ctx, plain)
+	if err != nil {
+		return nil, nil, err
+	}
+	found := map[string]bool{}
+	out := make([]json.RawMessage, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, r.Doc)
+		found[r.ID] = true
+	}
+	notFound := []string{}
+	for i, id := range ids {
+		if !found[plain[i]] {
+			notFound = append(notFound, id)
+		}
+	}
+	return out, notFound, nil
+}
+
 // ListBuilds lists build ids, of one project when project is set; newest
 // first unless ascending.
 func (s *Service) ListBuilds(ctx context.Context, c Caller, project, order, token string) ([]string, string, error) {

@@ -15,7 +15,7 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-func noSourceProject(t *testing.T, cb *codebuild.Client, name, spec string, limit int32) {
+func noSourceProject(t testing.TB, cb *codebuild.Client, name, spec string, limit int32) {
 	t.Helper()
 	in := &codebuild.CreateProjectInput{
 		Name:        aws.String(name),

@@ -23,7 +23,7 @@ import (
 
 // server is a `codeyard serve` process for a test.
 type server struct {
-	t        *testing.T
+	t        testing.TB
 	cmd      *exec.Cmd
 	endpoint string
 	keyID    string
@@ -37,7 +37,7 @@ type server struct {
 
 // startServer starts a server on a new data directory and reads the
 // credentials its first start prints.
-func startServer(t *testing.T, extra ...string) *server {
+func startServer(t testing.TB, extra ...string) *server {
 	t.Helper()
 	dir := t.TempDir()
 	s := &server{t: t, home: filepath.Join(dir, "home"), dataDir: filepath.Join(dir, "data"), addr: "127.0.0.1:0"}
@@ -175,7 +175,7 @@ func gitRepo(t *testing.T, files map[string]string) (string, string) {
 }
 
 // waitBuild polls BatchGetBuilds until the build completes.
-func waitBuild(t *testing.T, c *codebuild.Client, id string, timeout time.Duration) cbtypes.Build {
+func waitBuild(t testing.TB, c *codebuild.Client, id string, timeout time.Duration) cbtypes.Build {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

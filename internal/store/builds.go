@@ -44,13 +44,21 @@ func (s *Store) UpdateBuild(ctx context.Context, b *codebuild.BuildRecord) error
 	return err
 }
 
+const buildColumns = "SELECT seq, id, arn, project, number, status, start, batch_arn, doc, run FROM builds"
+
 // Builds returns the builds of the given ids that exist, in the order
 // asked.
 func (s *Store) Builds(ctx context.Context, ids []string) ([]*codebuild.BuildRecord, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT seq, id, arn, project, number, status, start, batch_arn, doc, run FROM builds WHERE id IN ("+placeholders(len(ids))+")", anys(ids)...)
+	var rows *sql.Rows
+	var err error
+	if len(ids) == 1 {
+		rows, err = s.buildByID.QueryContext(ctx, ids[0])
+	} else {
+		rows, err = s.r.QueryContext(ctx, buildColumns+" WHERE id IN ("+placeholders(len(ids))+")", anys(ids)...)
+	}
 	if err != nil {
 		return nil, err
 	}

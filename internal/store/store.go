@@ -36,6 +36,8 @@ var migrations embed.FS
 type Store struct {
 	w *sql.DB // one connection: every write
 	r *sql.DB // reads
+
+	buildByID *sql.Stmt // the most frequent query: BatchGetBuilds of one build
 }
 
 var _ codebuild.Store = (*Store)(nil)
@@ -72,11 +74,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
+	if s.buildByID, err = r.PrepareContext(ctx, buildColumns+" WHERE id = ?"); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.buildByID != nil {
+		s.buildByID.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
