@@ -40,6 +40,12 @@ type Selection struct {
 	// EnableSymlinks packages symbolic links as links instead of following
 	// them.
 	EnableSymlinks bool
+	// SourceDirs are the build's other source directories (its secondary
+	// sources). A base directory given as an absolute path, the way
+	// CodeBuild's samples write $CODEBUILD_SRC_DIR_<id>, may be the source
+	// directory, one of these, or a directory below them; the artifact's
+	// files are then read from there.
+	SourceDirs []string
 	// Expand, when set, is applied to each files pattern and to the base
 	// directory before they are used, the way CodeBuild expands environment
 	// variables in them; a changed value is logged as "Expanded to".
@@ -91,7 +97,7 @@ func Collect(srcDir string, sel Selection) (*Collected, error) {
 	if err != nil {
 		return nil, fmt.Errorf("artifact source directory: %w", err)
 	}
-	c := &collector{sel: sel, root: root, out: &Collected{}, index: map[string]int{}}
+	c := &collector{sel: sel, root: root, srcDir: srcDir, out: &Collected{}, index: map[string]int{}}
 	if err := c.collect(); err != nil {
 		return nil, err
 	}
@@ -104,8 +110,9 @@ func Collect(srcDir string, sel Selection) (*Collected, error) {
 
 type collector struct {
 	sel   Selection
-	root  string // real path of the source directory
-	out   *Collected
+	root   string // real path of the source directory
+	srcDir string // the source directory as given
+	out    *Collected
 	index map[string]int // artifact path → index in out.Entries
 	// skipped records the host paths already reported as escaping, so
 	// that a link matched by several patterns is reported once.
@@ -140,6 +147,28 @@ type dir struct {
 	real string // the directory with every link resolved, inside the source directory
 }
 
+// rebase turns an absolute base directory inside one of the build's
+// source directories into a path relative to that directory, which
+// becomes the root the artifact is read from.
+func (c *collector) rebase(base *string) {
+	for _, sd := range append([]string{c.srcDir}, c.sel.SourceDirs...) {
+		sd, err := filepath.Abs(sd)
+		if err != nil {
+			continue
+		}
+		rel, err := filepath.Rel(sd, filepath.Clean(*base))
+		if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+			continue
+		}
+		real, err := filepath.EvalSymlinks(sd)
+		if err != nil {
+			continue
+		}
+		c.root, *base = real, filepath.ToSlash(rel)
+		return
+	}
+}
+
 func (c *collector) collect() error {
 	if c.sel.Identifier != "" {
 		c.logf("Preparing to copy secondary artifacts %s", c.sel.Identifier)
@@ -152,6 +181,9 @@ func (c *collector) collect() error {
 	c.logf("Assembling file list")
 	c.logf("Expanding %s", baseRaw)
 	basePattern := c.expand(baseRaw)
+	if filepath.IsAbs(basePattern) {
+		c.rebase(&basePattern)
+	}
 	bases, err := c.match(dir{rel: ".", real: c.root}, basePattern, true, nil)
 	if err != nil {
 		return err

@@ -296,3 +296,49 @@ func TestCollectShadowed(t *testing.T) {
 		t.Errorf("CopyTree: %v", err)
 	}
 }
+
+// TestCollectSourceDirs reads an artifact from a secondary source named by
+// an absolute base directory, as CodeBuild's multiple-sources sample does
+// with $CODEBUILD_SRC_DIR_<id>; an absolute base outside every source
+// directory matches nothing.
+func TestCollectSourceDirs(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	primary, second := filepath.Join(root, "src1", "src"), filepath.Join(root, "src2", "src")
+	for _, d := range []string{primary, filepath.Join(second, "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(primary, "p.txt"), []byte("p"), 0o644)
+	os.WriteFile(filepath.Join(second, "s.txt"), []byte("s"), 0o644)
+	os.WriteFile(filepath.Join(second, "sub", "t.txt"), []byte("t"), 0o644)
+	tests := []struct {
+		base string
+		want []string
+	}{
+		{second, []string{"s.txt", "sub", "sub/t.txt"}},
+		{filepath.Join(second, "sub"), []string{"t.txt"}},
+		{primary, []string{"p.txt"}},
+		{root, nil}, // above the source directories
+	}
+	for _, tt := range tests {
+		col, err := artifact.Collect(primary, artifact.Selection{Files: []string{"**/*"}, BaseDirectory: tt.base, SourceDirs: []string{second}})
+		if tt.want == nil {
+			if !errors.Is(err, artifact.ErrNoMatch) {
+				t.Errorf("Collect(base %s): err = %v, want ErrNoMatch", tt.base, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("Collect(base %s): %v", tt.base, err)
+		}
+		var got []string
+		for _, e := range col.Entries {
+			got = append(got, e.Path)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Collect(base %s) paths (-want +got):\n%s", tt.base, diff)
+		}
+	}
+}

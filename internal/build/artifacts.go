@@ -131,6 +131,9 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 		if s, ok := r.req.SecondaryArtifacts[j.id]; ok && j.id != "" {
 			set, own = s, true
 		}
+		for _, s := range r.req.Secondary {
+			j.sel.SourceDirs = append(j.sel.SourceDirs, s.Workspace)
+		}
 		col, err := artifact.Collect(r.req.Workspace, j.sel)
 		if col != nil {
 			for _, l := range col.Log {
