@@ -109,11 +109,11 @@ func Collect(srcDir string, sel Selection) (*Collected, error) {
 }
 
 type collector struct {
-	sel   Selection
+	sel    Selection
 	root   string // real path of the source directory
 	srcDir string // the source directory as given
 	out    *Collected
-	index map[string]int // artifact path → index in out.Entries
+	index  map[string]int // artifact path → index in out.Entries
 	// skipped records the host paths already reported as escaping, so
 	// that a link matched by several patterns is reported once.
 	skipped map[string]bool
