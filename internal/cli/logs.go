@@ -15,6 +15,7 @@ func openLogs(c serverConfig) (*buildLogs, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.Region, st.Account = c.region, c.account
 	return &buildLogs{store: st}, nil
 }
 
