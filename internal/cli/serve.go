@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -170,12 +171,6 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		st.Close()
 		return nil, nil, err
 	}
-	work := filepath.Join(c.dataDir, "work")
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	os.Chmod(work, 0o755)
 	buckets := filepath.Join(c.dataDir, "s3")
 	images := curatedImages()
 	svc := codebuild.New(codebuild.Config{
@@ -184,9 +179,8 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		Exec:      hostExecutors{exec: shell.New(shell.Options{})},
 		Cache:     caches,
 		BucketDir: func(bucket string) string { return filepath.Join(buckets, bucket) },
-		WorkDir:   work,
 		ToolsDir:  tools,
-		BaseEnv:   os.Environ(),
+		BaseEnv:   buildEnv(os.Environ()),
 		Workers:   c.workers,
 		Images:    images,
 		Log:       log,
@@ -279,6 +273,18 @@ The secret is shown only this once; 'codeyard credentials create' makes more key
 		err = nil
 	}
 	return err
+}
+
+// buildEnv is the server's environment without what builds must not see:
+// codeyard's own settings (CODEYARD_MASTER_KEY above all).
+func buildEnv(env []string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "CODEYARD_") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // hostExecutors runs every build on the host's shell.

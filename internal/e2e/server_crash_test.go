@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -178,5 +179,39 @@ func TestServerConcurrentStarts(t *testing.T) {
 	}
 	if _, err := cb.ListBuilds(ctx, &codebuild.ListBuildsInput{NextToken: aws.String("garbage!")}); apiErrorCode(err) != "InvalidInputException" {
 		t.Errorf("ListBuilds with a bad token: err = %v, want InvalidInputException", err)
+	}
+}
+
+// TestServerSecretsStayOut checks that codeyard's own secrets reach
+// neither builds nor the disk in plaintext: the master key given in the
+// environment is not in a build's environment, and the admin key's secret
+// is not in the database file.
+func TestServerSecretsStayOut(t *testing.T) {
+	t.Parallel()
+	const master = "c2VjcmV0LW1hc3Rlci1rZXktMzItYnl0ZXMtbG9uZyE="
+	srv := startServerEnv(t, []string{"CODEYARD_MASTER_KEY=" + master})
+	cb := srv.codebuild()
+	noSourceProject(t, cb, "envdump", "version: 0.2\nphases:\n  build:\n    commands:\n      - env\n      - cat $CODEYARD_DATA_DIR/master.key || true\n", 0)
+	sb, err := cb.StartBuild(context.Background(), &codebuild.StartBuildInput{ProjectName: aws.String("envdump")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := waitBuild(t, cb, aws.ToString(sb.Build.Id), time.Minute)
+	log := logText(t, srv.logs(), b)
+	if !strings.Contains(log, "CODEBUILD_BUILD_ID=") {
+		t.Fatalf("the build printed no environment:\n%s", log)
+	}
+	if strings.Contains(log, master) || strings.Contains(log, "\nCODEYARD_MASTER_KEY=") || strings.Contains(log, "\nCODEYARD_HOME=") {
+		t.Errorf("the build saw codeyard's settings:\n%s", log)
+	}
+	srv.stop()
+	if _, err := os.Stat(filepath.Join(srv.dataDir, "master.key")); err == nil {
+		t.Error("master.key written although CODEYARD_MASTER_KEY was given")
+	}
+	for _, f := range []string{"codeyard.db", "codeyard.db-wal"} {
+		data, _ := os.ReadFile(filepath.Join(srv.dataDir, f))
+		if strings.Contains(string(data), srv.secret) {
+			t.Errorf("%s holds the access key's secret in plaintext", f)
+		}
 	}
 }

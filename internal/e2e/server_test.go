@@ -31,6 +31,7 @@ type server struct {
 	home     string
 	dataDir  string
 	addr     string
+	env      []string
 	stderr   *lockedBuffer
 	done     chan struct{}
 }
@@ -39,8 +40,14 @@ type server struct {
 // credentials its first start prints.
 func startServer(t testing.TB, extra ...string) *server {
 	t.Helper()
+	return startServerEnv(t, nil, extra...)
+}
+
+// startServerEnv starts a server with more environment variables.
+func startServerEnv(t testing.TB, env []string, extra ...string) *server {
+	t.Helper()
 	dir := t.TempDir()
-	s := &server{t: t, home: filepath.Join(dir, "home"), dataDir: filepath.Join(dir, "data"), addr: "127.0.0.1:0"}
+	s := &server{t: t, home: filepath.Join(dir, "home"), dataDir: filepath.Join(dir, "data"), addr: "127.0.0.1:0", env: env}
 	s.start(extra...)
 	t.Cleanup(s.stop)
 	return s
@@ -53,7 +60,7 @@ func (s *server) start(extra ...string) {
 	t.Helper()
 	args := append([]string{"serve", "--addr", s.addr, "--data-dir", s.dataDir}, extra...)
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(os.Environ(), "CODEYARD_HOME="+s.home)
+	cmd.Env = append(append(os.Environ(), "CODEYARD_HOME="+s.home), s.env...)
 	stdout := &lockedBuffer{}
 	cmd.Stdout = stdout
 	s.stderr = &lockedBuffer{}
