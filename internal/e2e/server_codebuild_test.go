@@ -29,9 +29,19 @@ reports:
   unit:
     files: [junit.xml]
     file-format: JUNITXML
+  cover:
+    files: [coverage.xml]
+    file-format: COBERTURAXML
 artifacts:
   files: [message.txt]
 `
+
+const cobertura = `<?xml version="1.0" ?>
+<coverage line-rate="0.6" branch-rate="0" lines-covered="3" lines-valid="5" branches-covered="0" branches-valid="0">
+<packages><package name="p"><classes>
+<class name="a.py" filename="a.py"><lines><line number="1" hits="1"/><line number="2" hits="1"/></lines></class>
+<class name="b.py" filename="b.py"><lines><line number="1" hits="1"/><line number="2" hits="0"/><line number="3" hits="0"/></lines></class>
+</classes></package></packages></coverage>`
 
 const junit = `<testsuites><testsuite name="s" tests="3">
 <testcase classname="pkg" name="ok1" time="0.5"/>
@@ -48,7 +58,7 @@ func TestServerCodeBuild(t *testing.T) {
 	srv := startServer(t)
 	ctx := context.Background()
 	cb := srv.codebuild()
-	repo, commit := gitRepo(t, map[string]string{"buildspec.yml": gitBuildspec, "message.txt": "hello from git\n", "junit.xml": junit})
+	repo, commit := gitRepo(t, map[string]string{"buildspec.yml": gitBuildspec, "message.txt": "hello from git\n", "junit.xml": junit, "coverage.xml": cobertura})
 
 	cp, err := cb.CreateProject(ctx, &codebuild.CreateProjectInput{
 		Name:        aws.String("demo"),
@@ -137,15 +147,26 @@ func TestServerCodeBuild(t *testing.T) {
 		t.Errorf("sourceVersion = %q, want main", aws.ToString(f.SourceVersion))
 	}
 
-	// Reports of the first build.
-	if len(b.ReportArns) != 1 {
-		t.Fatalf("reportArns = %v, want one", b.ReportArns)
+	// Reports of the first build: tests and coverage.
+	if len(b.ReportArns) != 2 {
+		t.Fatalf("reportArns = %v, want two", b.ReportArns)
 	}
 	reps, err := cb.BatchGetReports(ctx, &codebuild.BatchGetReportsInput{ReportArns: b.ReportArns})
-	if err != nil || len(reps.Reports) != 1 {
+	if err != nil || len(reps.Reports) != 2 {
 		t.Fatalf("BatchGetReports: %v %+v", err, reps)
 	}
-	r := reps.Reports[0]
+	r, cov := reps.Reports[0], reps.Reports[1]
+	if r.Type != cbtypes.ReportTypeTest {
+		r, cov = cov, r
+	}
+	if cov.CodeCoverageSummary == nil || aws.ToFloat64(cov.CodeCoverageSummary.LineCoveragePercentage) != 60 {
+		t.Errorf("coverage report = %+v, want 60%% of lines", cov.CodeCoverageSummary)
+	}
+	cc, err := cb.DescribeCodeCoverages(ctx, &codebuild.DescribeCodeCoveragesInput{ReportArn: cov.Arn,
+		SortBy: cbtypes.ReportCodeCoverageSortByTypeLineCoveragePercentage, MaxLineCoveragePercentage: aws.Float64(50)})
+	if err != nil || len(cc.CodeCoverages) != 1 || aws.ToString(cc.CodeCoverages[0].FilePath) != "b.py" {
+		t.Errorf("DescribeCodeCoverages(max 50%%) = %+v, %v; want b.py alone", cc, err)
+	}
 	if r.Status != cbtypes.ReportStatusTypeFailed || r.TestSummary == nil || aws.ToInt32(r.TestSummary.Total) != 3 || r.TestSummary.StatusCounts["FAILED"] != 1 {
 		t.Errorf("report = %+v, want FAILED with 3 tests, 1 failed", r)
 	}
@@ -154,8 +175,8 @@ func TestServerCodeBuild(t *testing.T) {
 		t.Errorf("DescribeTestCases(FAILED) = %+v, %v; want the one failed case with its message", tc, err)
 	}
 	groups, err := cb.ListReportGroups(ctx, &codebuild.ListReportGroupsInput{})
-	if err != nil || len(groups.ReportGroups) != 1 || !strings.HasSuffix(groups.ReportGroups[0], ":report-group/demo-unit") {
-		t.Errorf("ListReportGroups = %+v, %v; want demo-unit", groups, err)
+	if err != nil || len(groups.ReportGroups) != 2 {
+		t.Errorf("ListReportGroups = %+v, %v; want demo-unit and demo-cover", groups, err)
 	}
 	trend, err := cb.GetReportGroupTrend(ctx, &codebuild.GetReportGroupTrendInput{ReportGroupArn: r.ReportGroupArn, TrendField: cbtypes.ReportGroupTrendFieldTypePassRate})
 	if err != nil || trend.Stats == nil || aws.ToString(trend.Stats.Average) == "" {
