@@ -1,5 +1,7 @@
-// Package source fetches a build's primary source into its workspace. Dir
-// copies a local directory, as `codeyard build` does.
+// Package source fetches a build's sources into its workspace. Dir copies
+// a local directory, as `codeyard build` does; Git clones a repository
+// with the git CLI at a CodeBuild source version (branch, tag, commit,
+// pr/N), for the server's git source types, primary and secondary.
 package source
 
 import (
