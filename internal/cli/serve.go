@@ -222,6 +222,10 @@ func runServe(ctx context.Context, s streams, c serverConfig) error {
 		return err
 	}
 	endpoint := "http://" + ln.Addr().String()
+	if tcp, ok := ln.Addr().(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
+		// Listening on every address: clients on this machine use loopback.
+		endpoint = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
 	if created != nil {
 		fmt.Fprintf(s.out, `codeyard: first start: created %s with a database and an admin access key.
 Use the aws CLI, boto3 or an AWS SDK against this server with:
