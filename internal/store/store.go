@@ -42,6 +42,8 @@ type Store struct {
 
 var _ codebuild.Store = (*Store)(nil)
 
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+
 // Open opens (creating if needed) the database file at path and migrates
 // it to the current schema.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -49,7 +51,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
 		q.Add("_pragma", p)
 	}
-	dsn := "file:" + path + "?" + q.Encode()
+	// The DSN is a URI: escape what SQLite would read as its query (?),
+	// fragment (#) or an escape (%), so that path names the file it spells.
+	dsn := "file:" + uriPath.Replace(path) + "?" + q.Encode()
 	w, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -105,14 +109,15 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(v int64) time.Time { return time.UnixMilli(v) }
 
-// tx runs f in a write transaction.
+// tx runs f in a write transaction. It rolls back when f fails or
+// panics: a transaction left open would hold the one write connection.
 func (s *Store) tx(ctx context.Context, f func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
+	defer tx.Rollback() // after Commit, a no-op
 	if err := f(tx); err != nil {
-		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
