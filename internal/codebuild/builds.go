@@ -263,6 +263,9 @@ func buildFromProject(p *cb.Project, in *cb.StartBuildInput) (*cb.Build, *runSet
 type runSettings struct {
 	Artifacts          *cb.ProjectArtifacts  `json:"artifacts,omitempty"`
 	SecondaryArtifacts []cb.ProjectArtifacts `json:"secondaryArtifacts,omitempty"`
+	// BatchIdentifier is the task identifier of a build of a batch
+	// (CODEBUILD_BATCH_BUILD_IDENTIFIER).
+	BatchIdentifier string `json:"batchIdentifier,omitempty"`
 }
 
 // createBuild stores a new build of p made from tmpl and queues it.

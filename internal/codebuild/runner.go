@@ -18,8 +18,8 @@ import (
 )
 
 // Run recovers the builds a previous server left running, then runs
-// queued builds on the configured number of workers until ctx ends.
-// Builds still running then are stopped.
+// queued builds on the configured number of workers, and coordinates build
+// batches, until ctx ends. Builds still running then are stopped.
 func (s *Service) Run(ctx context.Context) error {
 	if err := s.Recover(ctx); err != nil {
 		return err
@@ -28,13 +28,14 @@ func (s *Service) Run(ctx context.Context) error {
 	for range s.cfg.Workers {
 		wg.Go(func() { s.worker(ctx) })
 	}
+	wg.Go(func() { s.runBatches(ctx) })
 	wg.Wait()
 	return nil
 }
 
 // Recover ends the builds whose jobs were running on a worker that is
 // gone: their process died with that worker, so they end FAILED, keeping
-// the log they wrote.
+// the log they wrote. Batches whose coordinator is gone end FAILED too.
 func (s *Service) Recover(ctx context.Context) error {
 	ids, err := s.store.OrphanJobs(ctx, s.cfg.Owner)
 	if err != nil {
@@ -47,7 +48,7 @@ func (s *Service) Recover(ctx context.Context) error {
 		}
 		s.log.WarnContext(ctx, "build lost by a previous server ended FAILED", "build_id", id)
 	}
-	return nil
+	return s.recoverBatches(ctx)
 }
 
 func (s *Service) worker(ctx context.Context) {
@@ -106,6 +107,7 @@ func (s *Service) endUnrun(ctx context.Context, id, st, code, msg string) (*cb.B
 	if err := s.store.UpdateBuild(ctx, &BuildRecord{ID: id, Status: st, Doc: mustJSON(&b)}); err != nil {
 		return nil, err
 	}
+	s.buildEnded(id)
 	return &b, nil
 }
 
@@ -153,6 +155,7 @@ func (s *Service) runJob(ctx context.Context, j *Job) {
 
 	res := s.execute(bctx, log, &b, &rs)
 	s.finish(context.WithoutCancel(ctx), log, &b, res)
+	s.buildEnded(b.Id)
 }
 
 // execute prepares the build's workspace, sources, log and executor and
@@ -200,6 +203,8 @@ func (s *Service) execute(ctx context.Context, log interface {
 		Timeout:   time.Duration(val(b.TimeoutInMinutes)) * time.Minute,
 		Submitted: b.StartTime.Time,
 		CacheRoot: "/",
+
+		BatchIdentifier: rs.BatchIdentifier,
 	}
 	if b.Environment != nil {
 		req.Image = b.Environment.Image

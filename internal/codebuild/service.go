@@ -118,6 +118,8 @@ type Service struct {
 	running  map[string]*running // by build id
 	stopping map[string]bool     // stopped before their worker registered them
 	tokens   map[string]idempotent
+
+	batch batchRuntime // the batches this server coordinates (batches.go)
 }
 
 type running struct {
