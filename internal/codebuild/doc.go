@@ -13,5 +13,11 @@
 // A started build is a row and a queued job, written in one transaction,
 // so it survives a crash of the server; a job that was running when the
 // server died is found at the next start and its build ends FAILED with a
-// phase context that says why.
+// phase context that says why. The queue is a table of the store rather
+// than a job library (River was the candidate): a build must run at most
+// once, never be retried by a rescuer while its first run may still be
+// alive, reach a worker within milliseconds of StartBuild (an in-process
+// wake-up, with a one-second poll for jobs queued elsewhere), and wait
+// behind its project's concurrent build limit, which the claim query
+// checks in the same statement that takes the job.
 package codebuild
