@@ -5,9 +5,10 @@
 // # Models
 //
 // data/ holds botocore's service-2.json.gz files unchanged, one per
-// service, named by botocore's service name: data/codebuild.json.gz and
-// data/logs.json.gz come from botocore 1.43.11
-// (botocore/data/codebuild/2016-10-06 and botocore/data/logs/2014-03-28).
+// service, named by botocore's service name: data/codebuild.json.gz,
+// data/logs.json.gz, data/ssm.json.gz and data/secretsmanager.json.gz come
+// from botocore 1.43.11 (botocore/data/codebuild/2016-10-06,
+// logs/2014-03-28, ssm/2014-11-06 and secretsmanager/2017-10-17).
 // Adding a service is adding its file; if the service answers constraint
 // violations with a code other than ValidationException, add it to
 // validationCodes too. [Load] parses a model on its first call, in a few
@@ -62,7 +63,9 @@
 // Patterns are Java regular expressions, matched against the whole value.
 // Each is compiled with Go's regexp once, on first use; one that does not
 // compile is not checked ([Service.PatternsSkipped]; none of the patterns
-// of the CodeBuild and CloudWatch Logs models is skipped).
+// of the CodeBuild, CloudWatch Logs and Secrets Manager models is skipped,
+// and the four of SSM's that use lookahead constrain OpsItem, document
+// review, alarm and resource policy shapes, not Parameter Store's).
 //
 // # Error codes
 //

@@ -11,7 +11,7 @@ import (
 
 func TestNames(t *testing.T) {
 	t.Parallel()
-	if diff := cmp.Diff([]string{"codebuild", "logs"}, Names()); diff != "" {
+	if diff := cmp.Diff([]string{"codebuild", "logs", "secretsmanager", "ssm"}, Names()); diff != "" {
 		t.Errorf("Names() mismatch (-want +got):\n%s", diff)
 	}
 }
@@ -25,6 +25,8 @@ func TestLoad(t *testing.T) {
 	tests := []meta{
 		{"codebuild", "CodeBuild", "2016-10-06", "json", "1.1", "CodeBuild_20161006", "codebuild", "InvalidInputException", 59},
 		{"logs", "CloudWatch Logs", "2014-03-28", "json", "1.1", "Logs_20140328", "logs", "InvalidParameterException", 113},
+		{"ssm", "SSM", "2014-11-06", "json", "1.1", "AmazonSSM", "ssm", "ValidationException", 146},
+		{"secretsmanager", "Secrets Manager", "2017-10-17", "json", "1.1", "secretsmanager", "secretsmanager", "ValidationException", 23},
 	}
 	for _, want := range tests {
 		svc, err := Load(want.Name)
@@ -109,7 +111,7 @@ func TestOperation(t *testing.T) {
 // constraint unchecked.
 func TestPatternsSkipped(t *testing.T) {
 	t.Parallel()
-	want := map[string]int{"codebuild": 0, "logs": 0}
+	want := map[string]int{"codebuild": 0, "logs": 0, "secretsmanager": 0, "ssm": 4}
 	for _, name := range Names() {
 		svc, err := Load(name)
 		if err != nil {
