@@ -19,6 +19,7 @@ import (
 
 	"github.com/codeyard/codeyard/internal/awsapi"
 	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/blob"
 	"github.com/codeyard/codeyard/internal/build"
 	"github.com/codeyard/codeyard/internal/cache"
 	"github.com/codeyard/codeyard/internal/codebuild"
@@ -186,6 +187,12 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		Log:       log,
 	})
 	api := awsapi.NewServer(awsapi.Config{Account: c.account, Keys: keys, Log: log})
+	objects, err := blob.OpenDisk(filepath.Join(c.dataDir, "blob"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	api.Fallback = awsapi.NewS3(awsapi.S3Config{Account: c.account, Keys: keys, Store: objects, Log: log})
 	for _, s := range []awsapi.Service{awsapi.CodeBuild(svc, images), awsapi.Logs(logs.store)} {
 		if err := api.Register(s); err != nil {
 			st.Close()

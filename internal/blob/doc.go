@@ -1,0 +1,19 @@
+// Package blob keeps objects in buckets: named byte streams with their
+// content type, user metadata and checksums, as S3 keeps them.
+//
+// [Disk] stores them on a local file system. Every object is one file,
+// named by the SHA-256 of its key, holding the bytes followed by a small
+// JSON trailer with the key and the metadata. A key therefore never becomes
+// a path: keys with "..", NUL bytes, 1,024 bytes of odd Unicode, or both
+// "a" and "a/b", are all just names. An object is written to a temporary
+// file, synced and renamed into place, so readers see the old object or the
+// new one, never part of one; a reader that opened the old one keeps
+// reading it whole.
+//
+// Listing walks an index of each bucket's keys, kept sorted in memory and
+// rebuilt from the trailers when the bucket is first used after a start.
+//
+// Multipart uploads keep their parts as files of the same format in a
+// directory per upload; completing one concatenates the parts into a new
+// object file.
+package blob

@@ -1,0 +1,352 @@
+package blob
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type uploadFile struct {
+	Key       string     `json:"key"`
+	Initiated time.Time  `json:"initiated"`
+	Options   PutOptions `json:"options"`
+}
+
+func (b *bucket) uploadDir(id string) string { return filepath.Join(b.dir, "uploads", id) }
+
+// validUploadID reports whether id is one CreateUpload could have made, so
+// it names a directory of its own.
+func validUploadID(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
+// CreateUpload starts a multipart upload of key and returns its id. The
+// options are stored with the object when the upload completes; their
+// Check is not kept.
+func (d *Disk) CreateUpload(ctx context.Context, bucketName, key string, o PutOptions) (string, error) {
+	if err := CheckKey(key); err != nil {
+		return "", err
+	}
+	b, err := d.bucket(bucketName)
+	if err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(d.tmp, "upload-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	o.Headers, o.Meta = nonEmpty(o.Headers), nonEmpty(o.Meta)
+	data, _ := json.Marshal(uploadFile{Key: key, Initiated: d.now().UTC().Truncate(time.Millisecond), Options: o})
+	if err := writeFileSync(filepath.Join(tmp, "upload.json"), data); err != nil {
+		return "", err
+	}
+	id := randomID()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.gone {
+		return "", fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
+	}
+	if err := os.Rename(tmp, b.uploadDir(id)); err != nil {
+		return "", err
+	}
+	return id, syncDir(filepath.Join(b.dir, "uploads"))
+}
+
+// upload reads an upload of key; ErrNoSuchUpload when there is none.
+func (d *Disk) upload(bucketName, key, id string) (*bucket, *uploadFile, error) {
+	b, err := d.bucket(bucketName)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !validUploadID(id) {
+		return nil, nil, fmt.Errorf("upload %q: %w", id, ErrNoSuchUpload)
+	}
+	u, err := readUpload(b.uploadDir(id))
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.Key != key {
+		return nil, nil, fmt.Errorf("upload %s is not of key %s: %w", id, key, ErrNoSuchUpload)
+	}
+	return b, u, nil
+}
+
+func readUpload(dir string) (*uploadFile, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "upload.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("upload %s: %w", filepath.Base(dir), ErrNoSuchUpload)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var u uploadFile
+	if err := json.Unmarshal(data, &u); err != nil {
+		return nil, fmt.Errorf("upload %s: %w", filepath.Base(dir), err)
+	}
+	return &u, nil
+}
+
+// PutPart stores part n (1 to MaxParts) of an upload, replacing any part
+// by that number. check, when set, runs before the part is kept, as
+// PutOptions.Check does for objects.
+func (d *Disk) PutPart(ctx context.Context, bucketName, key, id string, n int, r io.Reader, check func(o *Object, md5 []byte) error) (Part, error) {
+	if n < 1 || n > MaxParts {
+		return Part{}, fmt.Errorf("part number %d: %w", n, ErrInvalidPart)
+	}
+	b, _, err := d.upload(bucketName, key, id)
+	if err != nil {
+		return Part{}, err
+	}
+	f, err := os.CreateTemp(d.tmp, "part-")
+	if err != nil {
+		return Part{}, err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	h := md5.New()
+	size, err := copyBody(io.MultiWriter(f, h), r)
+	if err != nil {
+		return Part{}, err
+	}
+	sum := h.Sum(nil)
+	obj := Object{Size: size, ETag: hex.EncodeToString(sum), Modified: d.now().UTC().Truncate(time.Millisecond)}
+	if check != nil {
+		if err := check(&obj, sum); err != nil {
+			return Part{}, err
+		}
+	}
+	if err := finish(f, &obj); err != nil {
+		return Part{}, err
+	}
+	dir := b.uploadDir(id)
+	if err := os.Rename(f.Name(), filepath.Join(dir, "part."+strconv.Itoa(n))); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Part{}, fmt.Errorf("upload %s: %w", id, ErrNoSuchUpload) // aborted or completed meanwhile
+		}
+		return Part{}, err
+	}
+	if err := syncDir(dir); err != nil {
+		return Part{}, err
+	}
+	return Part{Number: n, Size: size, ETag: obj.ETag, Modified: obj.Modified, Checksums: obj.Checksums}, nil
+}
+
+// ListParts returns an upload and its parts, by number.
+func (d *Disk) ListParts(ctx context.Context, bucketName, key, id string) (Upload, []Part, error) {
+	b, u, err := d.upload(bucketName, key, id)
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	parts, err := readParts(b.uploadDir(id))
+	if err != nil {
+		return Upload{}, nil, err
+	}
+	return Upload{ID: id, Key: u.Key, Initiated: u.Initiated, Options: u.Options}, parts, nil
+}
+
+func readParts(dir string) ([]Part, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("upload %s: %w", filepath.Base(dir), ErrNoSuchUpload)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var parts []Part
+	for _, e := range ents {
+		s, ok := strings.CutPrefix(e.Name(), "part.")
+		n, err := strconv.Atoi(s)
+		if !ok || err != nil {
+			continue
+		}
+		p, err := readPart(filepath.Join(dir, e.Name()))
+		if err != nil {
+			continue // replaced meanwhile
+		}
+		p.Number = n
+		parts = append(parts, p)
+	}
+	slices.SortFunc(parts, func(a, b Part) int { return a.Number - b.Number })
+	return parts, nil
+}
+
+func readPart(name string) (Part, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return Part{}, err
+	}
+	defer f.Close()
+	o, err := readTrailer(f)
+	if err != nil {
+		return Part{}, err
+	}
+	return Part{Size: o.Size, ETag: o.ETag, Modified: o.Modified, Checksums: o.Checksums}, nil
+}
+
+// ListUploads returns a bucket's uploads in progress, by key and then by
+// the time they started.
+func (d *Disk) ListUploads(ctx context.Context, bucketName string) ([]Upload, error) {
+	b, err := d.bucket(bucketName)
+	if err != nil {
+		return nil, err
+	}
+	ents, err := os.ReadDir(filepath.Join(b.dir, "uploads"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("bucket %s: %w", bucketName, ErrNoSuchBucket)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []Upload
+	for _, e := range ents {
+		if !validUploadID(e.Name()) {
+			continue
+		}
+		u, err := readUpload(b.uploadDir(e.Name()))
+		if err != nil {
+			continue // finished meanwhile
+		}
+		out = append(out, Upload{ID: e.Name(), Key: u.Key, Initiated: u.Initiated, Options: u.Options})
+	}
+	slices.SortFunc(out, func(a, b Upload) int {
+		if c := strings.Compare(a.Key, b.Key); c != 0 {
+			return c
+		}
+		return a.Initiated.Compare(b.Initiated)
+	})
+	return out, nil
+}
+
+// AbortUpload discards an upload and its parts.
+func (d *Disk) AbortUpload(ctx context.Context, bucketName, key, id string) error {
+	b, _, err := d.upload(bucketName, key, id)
+	if err != nil {
+		return err
+	}
+	trash, err := os.MkdirTemp(d.tmp, "aborted-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(trash)
+	if err := os.Rename(b.uploadDir(id), filepath.Join(trash, "u")); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("upload %s: %w", id, ErrNoSuchUpload)
+		}
+		return err
+	}
+	return nil
+}
+
+// CompleteUpload joins the listed parts, in ascending order of number,
+// into the object. Every part but the last must hold at least MinPartSize
+// bytes; a *PartError says which part is missing, has another ETag, is
+// out of order or too small. Once it succeeds the upload is gone.
+func (d *Disk) CompleteUpload(ctx context.Context, bucketName, key, id string, refs []PartRef) (Object, error) {
+	b, u, err := d.upload(bucketName, key, id)
+	if err != nil {
+		return Object{}, err
+	}
+	if len(refs) == 0 {
+		return Object{}, &PartError{Err: ErrInvalidPart}
+	}
+	dir := b.uploadDir(id)
+	parts, err := readParts(dir)
+	if err != nil {
+		return Object{}, err
+	}
+	byNum := map[int]Part{}
+	for _, p := range parts {
+		byNum[p.Number] = p
+	}
+	for i, ref := range refs {
+		if i > 0 && ref.Number <= refs[i-1].Number {
+			return Object{}, &PartError{Part: ref.Number, Err: ErrInvalidPartOrder}
+		}
+		p, ok := byNum[ref.Number]
+		if !ok || strings.Trim(ref.ETag, `"`) != p.ETag {
+			return Object{}, &PartError{Part: ref.Number, Err: ErrInvalidPart}
+		}
+		if i < len(refs)-1 && p.Size < MinPartSize {
+			return Object{}, &PartError{Part: ref.Number, Err: ErrPartTooSmall}
+		}
+	}
+	// Claim the upload, so that a second Complete or an Abort finds none.
+	claimed, err := os.MkdirTemp(d.tmp, "complete-")
+	if err != nil {
+		return Object{}, err
+	}
+	defer os.RemoveAll(claimed)
+	work := filepath.Join(claimed, "u")
+	if err := os.Rename(dir, work); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return Object{}, fmt.Errorf("upload %s: %w", id, ErrNoSuchUpload)
+		}
+		return Object{}, err
+	}
+	obj, err := d.join(b, work, key, u, refs)
+	if err != nil {
+		os.Rename(work, dir) // give the upload back for a retry
+		return Object{}, err
+	}
+	return obj, nil
+}
+
+// join concatenates the parts in dir into the object.
+func (d *Disk) join(b *bucket, dir, key string, u *uploadFile, refs []PartRef) (Object, error) {
+	f, err := os.CreateTemp(d.tmp, "join-")
+	if err != nil {
+		return Object{}, err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	var size int64
+	sums := md5.New()
+	for _, ref := range refs {
+		pf, err := os.Open(filepath.Join(dir, "part."+strconv.Itoa(ref.Number)))
+		if err != nil {
+			return Object{}, err
+		}
+		o, err := readTrailer(pf)
+		if err == nil && strings.Trim(ref.ETag, `"`) != o.ETag {
+			err = &PartError{Part: ref.Number, Err: ErrInvalidPart} // replaced meanwhile
+		}
+		if err == nil {
+			// Between two files io.Copy uses copy_file_range.
+			_, err = io.Copy(f, io.LimitReader(pf, o.Size))
+		}
+		pf.Close()
+		if err != nil {
+			return Object{}, err
+		}
+		raw, _ := hex.DecodeString(o.ETag)
+		sums.Write(raw)
+		size += o.Size
+	}
+	obj := Object{Key: key, Size: size, ETag: hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(refs)),
+		Modified: d.now().UTC().Truncate(time.Millisecond), ContentType: u.Options.ContentType,
+		Headers: u.Options.Headers, Meta: u.Options.Meta, Parts: len(refs)}
+	if err := d.commit(b, f, &obj); err != nil {
+		return Object{}, err
+	}
+	return obj, nil
+}
