@@ -28,6 +28,13 @@ type Env struct {
 	SrcDir func(workspace string) string
 	// BaseEnv is the environment every plan gets, such as PATH.
 	BaseEnv []string
+	// Alive, when set, reports whether the process a plan's command wrote
+	// the pid of is still running (a zombie counts as dead): for
+	// executors whose processes have pids of their own (a container's).
+	// Unset: the pid is a host pid.
+	Alive func(p *build.Plan, pid string) bool
+	// Image is the plans' build image.
+	Image string
 }
 
 var planSeq struct {
@@ -43,7 +50,7 @@ func setup(t *testing.T, e Env, x build.Executor, version string) *build.Plan {
 	id := fmt.Sprintf("conformance:%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), planSeq.n)
 	planSeq.Unlock()
 	ws := t.TempDir()
-	p := &build.Plan{BuildID: id, Workspace: ws, SrcDir: e.SrcDir(ws)}
+	p := &build.Plan{BuildID: id, Image: e.Image, Workspace: ws, SrcDir: e.SrcDir(ws)}
 	if err := x.Setup(t.Context(), p); err != nil {
 		t.Fatalf("Setup: %v", err)
 	}
@@ -114,12 +121,12 @@ func Run(t *testing.T, e Env) {
 		{"redirected stdout cannot hide the end", "0.2", []string{"exec >/dev/null", "echo hidden", "exec >&2"},
 			[]result{{0, ""}, {0, ""}, {0, ""}}},
 		{"quotes, backslashes and here-documents survive", "0.2",
-			[]string{`printf '%s|' 'single' "double" \\back\\ $'x' "it's"; echo`, "cat <<'EOF'\nline 1 'q'\n  $NOT_EXPANDED\nEOF", "printf 'a\\tb\\r\\n'"},
+			[]string{`printf '%s|' 'single' "double" \\back\\ \$'x' "it's"; echo`, "cat <<'EOF'\nline 1 'q'\n  $NOT_EXPANDED\nEOF", "printf 'a\\tb\\r\\n'"},
 			[]result{{0, "single|double|\\back\\|$x|it's|\n"}, {0, "line 1 'q'\n  $NOT_EXPANDED\n"}, {0, "a\tb\r\n"}}},
 		{"a syntax error fails the command", "0.2", []string{"X=kept", "if then", "echo ${X-gone}"},
 			[]result{{0, ""}, {2, anyOutput}, {0, "gone\n"}}},
 		{"descriptors 0-9 are the commands' own", "0.2",
-			[]string{"exec 9>lockfile", "flock 9 && echo locked", "exec 8</dev/null; export KEEP=1", "echo keep=$KEEP; exec 9>&- 8<&-"},
+			[]string{"exec 9>lockfile", "echo locked >&9 && cat lockfile", "exec 8</dev/null; export KEEP=1", "echo keep=$KEEP; exec 9>&- 8<&-"},
 			[]result{{0, ""}, {0, "locked\n"}, {0, ""}, {0, "keep=1\n"}}},
 		{"set -u keeps the exit status", "0.2", []string{"set -u", "exit 3", "set -eu; false"},
 			[]result{{0, ""}, {3, ""}, {1, ""}}},
@@ -220,7 +227,7 @@ func Run(t *testing.T, e Env) {
 			t.Errorf("command went on after cancel: %q", buf.String())
 		}
 		for _, f := range []string{"child.pid", "escaped.pid"} {
-			assertDead(t, filepath.Join(p.Workspace, f))
+			assertDead(t, e, p, filepath.Join(p.Workspace, f))
 		}
 	})
 
@@ -240,7 +247,7 @@ func Run(t *testing.T, e Env) {
 		if buf.String() != "late-line\n" {
 			t.Errorf("Drain copied %q, want the late line", buf.String())
 		}
-		assertDead(t, filepath.Join(p.Workspace, "escaped.pid"))
+		assertDead(t, e, p, filepath.Join(p.Workspace, "escaped.pid"))
 	})
 
 	t.Run("read variables past a redirected stdout", func(t *testing.T) {
@@ -298,7 +305,7 @@ func Run(t *testing.T, e Env) {
 
 // assertDead fails the test if the process whose pid the file holds is
 // still alive (a zombie counts as dead).
-func assertDead(t *testing.T, pidFile string) {
+func assertDead(t *testing.T, e Env, p *build.Plan, pidFile string) {
 	t.Helper()
 	b, err := os.ReadFile(pidFile)
 	if err != nil {
@@ -306,10 +313,16 @@ func assertDead(t *testing.T, pidFile string) {
 		return
 	}
 	pid := strings.TrimSpace(string(b))
+	alive := e.Alive
+	if alive == nil {
+		alive = func(_ *build.Plan, pid string) bool {
+			stat, err := os.ReadFile("/proc/" + pid + "/stat")
+			return err == nil && !strings.Contains(string(stat), ") Z ")
+		}
+	}
 	deadline := time.Now().Add(3 * time.Second)
 	for time.Now().Before(deadline) {
-		stat, err := os.ReadFile("/proc/" + pid + "/stat")
-		if err != nil || strings.Contains(string(stat), ") Z ") {
+		if !alive(p, pid) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

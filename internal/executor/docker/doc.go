@@ -1,0 +1,25 @@
+// Package docker runs build plans in containers through the Docker Engine
+// API, against Docker or Podman's Docker-compatible socket.
+//
+// Each build gets one container of its environment image, created in
+// Setup and removed in Destroy. The workspace is bind-mounted where
+// CodeBuild puts the source (Plan.SrcDir, /codebuild/output/src<n>/src),
+// and a private control directory of the build's FIFOs at
+// /codebuild/output/.codeyard: nothing else of the host is visible.
+//
+// The container's first process is a small supervisor shell. It starts
+// the build's shells when codeyard asks through the ctl FIFO: the same
+// loop as the host executor's (package shell), so a version 0.2 plan has
+// one long-lived shell per run-as user, with variables, the working
+// directory and functions carried over, and a fresh shell restored from
+// the exported state after an exit. Shells of a run-as user start through
+// an exec of that user instead. Commands go to each shell down a FIFO of
+// its own (fd 61), and every shell writes its output and the sentinels
+// that end commands into one FIFO (fd 62, stdout and stderr), which
+// codeyard reads directly: output never goes through the engine's attach
+// stream, so a chatty build costs what it costs on the host.
+//
+// Everything the executor creates carries the labels io.codeyard.*, with
+// the owning process; Reap removes the containers (and control
+// directories) of codeyard processes that are gone.
+package docker
