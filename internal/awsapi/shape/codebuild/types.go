@@ -19,111 +19,111 @@ type AutoRetryConfig struct {
 
 // BatchDeleteBuildsInput is the CodeBuild BatchDeleteBuildsInput shape.
 type BatchDeleteBuildsInput struct {
-	Ids []string `json:"ids,omitempty"`
+	Ids []string `json:"ids,omitzero"`
 }
 
 // BatchDeleteBuildsOutput is the CodeBuild BatchDeleteBuildsOutput shape.
 type BatchDeleteBuildsOutput struct {
-	BuildsDeleted    []string          `json:"buildsDeleted,omitempty"`
-	BuildsNotDeleted []BuildNotDeleted `json:"buildsNotDeleted,omitempty"`
+	BuildsDeleted    []string          `json:"buildsDeleted,omitzero"`
+	BuildsNotDeleted []BuildNotDeleted `json:"buildsNotDeleted,omitzero"`
 }
 
 // BatchGetBuildBatchesInput is the CodeBuild BatchGetBuildBatchesInput shape.
 type BatchGetBuildBatchesInput struct {
-	Ids []string `json:"ids,omitempty"`
+	Ids []string `json:"ids,omitzero"`
 }
 
 // BatchGetBuildBatchesOutput is the CodeBuild BatchGetBuildBatchesOutput shape.
 type BatchGetBuildBatchesOutput struct {
-	BuildBatches         []BuildBatch `json:"buildBatches,omitempty"`
-	BuildBatchesNotFound []string     `json:"buildBatchesNotFound,omitempty"`
+	BuildBatches         []BuildBatch `json:"buildBatches,omitzero"`
+	BuildBatchesNotFound []string     `json:"buildBatchesNotFound,omitzero"`
 }
 
 // BatchGetBuildsInput is the CodeBuild BatchGetBuildsInput shape.
 type BatchGetBuildsInput struct {
-	Ids []string `json:"ids,omitempty"`
+	Ids []string `json:"ids,omitzero"`
 }
 
 // BatchGetBuildsOutput is the CodeBuild BatchGetBuildsOutput shape.
 type BatchGetBuildsOutput struct {
-	Builds         []Build  `json:"builds,omitempty"`
-	BuildsNotFound []string `json:"buildsNotFound,omitempty"`
+	Builds         []Build  `json:"builds,omitzero"`
+	BuildsNotFound []string `json:"buildsNotFound,omitzero"`
 }
 
 // BatchGetCommandExecutionsInput is the CodeBuild
 // BatchGetCommandExecutionsInput shape.
 type BatchGetCommandExecutionsInput struct {
 	SandboxId           string   `json:"sandboxId,omitempty"`
-	CommandExecutionIds []string `json:"commandExecutionIds,omitempty"`
+	CommandExecutionIds []string `json:"commandExecutionIds,omitzero"`
 }
 
 // BatchGetCommandExecutionsOutput is the CodeBuild
 // BatchGetCommandExecutionsOutput shape.
 type BatchGetCommandExecutionsOutput struct {
-	CommandExecutions         []CommandExecution `json:"commandExecutions,omitempty"`
-	CommandExecutionsNotFound []string           `json:"commandExecutionsNotFound,omitempty"`
+	CommandExecutions         []CommandExecution `json:"commandExecutions,omitzero"`
+	CommandExecutionsNotFound []string           `json:"commandExecutionsNotFound,omitzero"`
 }
 
 // BatchGetFleetsInput is the CodeBuild BatchGetFleetsInput shape.
 type BatchGetFleetsInput struct {
-	Names []string `json:"names,omitempty"`
+	Names []string `json:"names,omitzero"`
 }
 
 // BatchGetFleetsOutput is the CodeBuild BatchGetFleetsOutput shape.
 type BatchGetFleetsOutput struct {
-	Fleets         []Fleet  `json:"fleets,omitempty"`
-	FleetsNotFound []string `json:"fleetsNotFound,omitempty"`
+	Fleets         []Fleet  `json:"fleets,omitzero"`
+	FleetsNotFound []string `json:"fleetsNotFound,omitzero"`
 }
 
 // BatchGetProjectsInput is the CodeBuild BatchGetProjectsInput shape.
 type BatchGetProjectsInput struct {
-	Names []string `json:"names,omitempty"`
+	Names []string `json:"names,omitzero"`
 }
 
 // BatchGetProjectsOutput is the CodeBuild BatchGetProjectsOutput shape.
 type BatchGetProjectsOutput struct {
-	Projects         []Project `json:"projects,omitempty"`
-	ProjectsNotFound []string  `json:"projectsNotFound,omitempty"`
+	Projects         []Project `json:"projects,omitzero"`
+	ProjectsNotFound []string  `json:"projectsNotFound,omitzero"`
 }
 
 // BatchGetReportGroupsInput is the CodeBuild BatchGetReportGroupsInput shape.
 type BatchGetReportGroupsInput struct {
-	ReportGroupArns []string `json:"reportGroupArns,omitempty"`
+	ReportGroupArns []string `json:"reportGroupArns,omitzero"`
 }
 
 // BatchGetReportGroupsOutput is the CodeBuild BatchGetReportGroupsOutput shape.
 type BatchGetReportGroupsOutput struct {
-	ReportGroups         []ReportGroup `json:"reportGroups,omitempty"`
-	ReportGroupsNotFound []string      `json:"reportGroupsNotFound,omitempty"`
+	ReportGroups         []ReportGroup `json:"reportGroups,omitzero"`
+	ReportGroupsNotFound []string      `json:"reportGroupsNotFound,omitzero"`
 }
 
 // BatchGetReportsInput is the CodeBuild BatchGetReportsInput shape.
 type BatchGetReportsInput struct {
-	ReportArns []string `json:"reportArns,omitempty"`
+	ReportArns []string `json:"reportArns,omitzero"`
 }
 
 // BatchGetReportsOutput is the CodeBuild BatchGetReportsOutput shape.
 type BatchGetReportsOutput struct {
-	Reports         []Report `json:"reports,omitempty"`
-	ReportsNotFound []string `json:"reportsNotFound,omitempty"`
+	Reports         []Report `json:"reports,omitzero"`
+	ReportsNotFound []string `json:"reportsNotFound,omitzero"`
 }
 
 // BatchGetSandboxesInput is the CodeBuild BatchGetSandboxesInput shape.
 type BatchGetSandboxesInput struct {
-	Ids []string `json:"ids,omitempty"`
+	Ids []string `json:"ids,omitzero"`
 }
 
 // BatchGetSandboxesOutput is the CodeBuild BatchGetSandboxesOutput shape.
 type BatchGetSandboxesOutput struct {
-	Sandboxes         []Sandbox `json:"sandboxes,omitempty"`
-	SandboxesNotFound []string  `json:"sandboxesNotFound,omitempty"`
+	Sandboxes         []Sandbox `json:"sandboxes,omitzero"`
+	SandboxesNotFound []string  `json:"sandboxesNotFound,omitzero"`
 }
 
 // BatchRestrictions is the CodeBuild BatchRestrictions shape.
 type BatchRestrictions struct {
 	MaximumBuildsAllowed *int64   `json:"maximumBuildsAllowed,omitempty"`
-	ComputeTypesAllowed  []string `json:"computeTypesAllowed,omitempty"`
-	FleetsAllowed        []string `json:"fleetsAllowed,omitempty"`
+	ComputeTypesAllowed  []string `json:"computeTypesAllowed,omitzero"`
+	FleetsAllowed        []string `json:"fleetsAllowed,omitzero"`
 }
 
 // Build is the CodeBuild Build shape.
@@ -138,12 +138,12 @@ type Build struct {
 	SourceVersion                string                        `json:"sourceVersion,omitempty"`
 	ResolvedSourceVersion        string                        `json:"resolvedSourceVersion,omitempty"`
 	ProjectName                  string                        `json:"projectName,omitempty"`
-	Phases                       []BuildPhase                  `json:"phases,omitempty"`
+	Phases                       []BuildPhase                  `json:"phases,omitzero"`
 	Source                       *ProjectSource                `json:"source,omitempty"`
-	SecondarySources             []ProjectSource               `json:"secondarySources,omitempty"`
-	SecondarySourceVersions      []ProjectSourceVersion        `json:"secondarySourceVersions,omitempty"`
+	SecondarySources             []ProjectSource               `json:"secondarySources,omitzero"`
+	SecondarySourceVersions      []ProjectSourceVersion        `json:"secondarySourceVersions,omitzero"`
 	Artifacts                    *BuildArtifacts               `json:"artifacts,omitempty"`
-	SecondaryArtifacts           []BuildArtifacts              `json:"secondaryArtifacts,omitempty"`
+	SecondaryArtifacts           []BuildArtifacts              `json:"secondaryArtifacts,omitzero"`
 	Cache                        *ProjectCache                 `json:"cache,omitempty"`
 	Environment                  *ProjectEnvironment           `json:"environment,omitempty"`
 	ServiceRole                  string                        `json:"serviceRole,omitempty"`
@@ -155,9 +155,9 @@ type Build struct {
 	VpcConfig                    *VpcConfig                    `json:"vpcConfig,omitempty"`
 	NetworkInterface             *NetworkInterface             `json:"networkInterface,omitempty"`
 	EncryptionKey                string                        `json:"encryptionKey,omitempty"`
-	ExportedEnvironmentVariables []ExportedEnvironmentVariable `json:"exportedEnvironmentVariables,omitempty"`
-	ReportArns                   []string                      `json:"reportArns,omitempty"`
-	FileSystemLocations          []ProjectFileSystemLocation   `json:"fileSystemLocations,omitempty"`
+	ExportedEnvironmentVariables []ExportedEnvironmentVariable `json:"exportedEnvironmentVariables,omitzero"`
+	ReportArns                   []string                      `json:"reportArns,omitzero"`
+	FileSystemLocations          []ProjectFileSystemLocation   `json:"fileSystemLocations,omitzero"`
 	DebugSession                 *DebugSession                 `json:"debugSession,omitempty"`
 	BuildBatchArn                string                        `json:"buildBatchArn,omitempty"`
 	AutoRetryConfig              *AutoRetryConfig              `json:"autoRetryConfig,omitempty"`
@@ -185,12 +185,12 @@ type BuildBatch struct {
 	SourceVersion           string                      `json:"sourceVersion,omitempty"`
 	ResolvedSourceVersion   string                      `json:"resolvedSourceVersion,omitempty"`
 	ProjectName             string                      `json:"projectName,omitempty"`
-	Phases                  []BuildBatchPhase           `json:"phases,omitempty"`
+	Phases                  []BuildBatchPhase           `json:"phases,omitzero"`
 	Source                  *ProjectSource              `json:"source,omitempty"`
-	SecondarySources        []ProjectSource             `json:"secondarySources,omitempty"`
-	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitempty"`
+	SecondarySources        []ProjectSource             `json:"secondarySources,omitzero"`
+	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitzero"`
 	Artifacts               *BuildArtifacts             `json:"artifacts,omitempty"`
-	SecondaryArtifacts      []BuildArtifacts            `json:"secondaryArtifacts,omitempty"`
+	SecondaryArtifacts      []BuildArtifacts            `json:"secondaryArtifacts,omitzero"`
 	Cache                   *ProjectCache               `json:"cache,omitempty"`
 	Environment             *ProjectEnvironment         `json:"environment,omitempty"`
 	ServiceRole             string                      `json:"serviceRole,omitempty"`
@@ -202,11 +202,11 @@ type BuildBatch struct {
 	VpcConfig               *VpcConfig                  `json:"vpcConfig,omitempty"`
 	EncryptionKey           string                      `json:"encryptionKey,omitempty"`
 	BuildBatchNumber        *int64                      `json:"buildBatchNumber,omitempty"`
-	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitempty"`
+	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitzero"`
 	BuildBatchConfig        *ProjectBuildBatchConfig    `json:"buildBatchConfig,omitempty"`
-	BuildGroups             []BuildGroup                `json:"buildGroups,omitempty"`
+	BuildGroups             []BuildGroup                `json:"buildGroups,omitzero"`
 	DebugSessionEnabled     *bool                       `json:"debugSessionEnabled,omitempty"`
-	ReportArns              []string                    `json:"reportArns,omitempty"`
+	ReportArns              []string                    `json:"reportArns,omitzero"`
 }
 
 // BuildBatchFilter is the CodeBuild BuildBatchFilter shape.
@@ -221,16 +221,16 @@ type BuildBatchPhase struct {
 	StartTime         *shape.Time    `json:"startTime,omitempty"`
 	EndTime           *shape.Time    `json:"endTime,omitempty"`
 	DurationInSeconds *int64         `json:"durationInSeconds,omitempty"`
-	Contexts          []PhaseContext `json:"contexts,omitempty"`
+	Contexts          []PhaseContext `json:"contexts,omitzero"`
 }
 
 // BuildGroup is the CodeBuild BuildGroup shape.
 type BuildGroup struct {
 	Identifier            string         `json:"identifier,omitempty"`
-	DependsOn             []string       `json:"dependsOn,omitempty"`
+	DependsOn             []string       `json:"dependsOn,omitzero"`
 	IgnoreFailure         *bool          `json:"ignoreFailure,omitempty"`
 	CurrentBuildSummary   *BuildSummary  `json:"currentBuildSummary,omitempty"`
-	PriorBuildSummaryList []BuildSummary `json:"priorBuildSummaryList,omitempty"`
+	PriorBuildSummaryList []BuildSummary `json:"priorBuildSummaryList,omitzero"`
 }
 
 // BuildNotDeleted is the CodeBuild BuildNotDeleted shape.
@@ -246,7 +246,7 @@ type BuildPhase struct {
 	StartTime         *shape.Time    `json:"startTime,omitempty"`
 	EndTime           *shape.Time    `json:"endTime,omitempty"`
 	DurationInSeconds *int64         `json:"durationInSeconds,omitempty"`
-	Contexts          []PhaseContext `json:"contexts,omitempty"`
+	Contexts          []PhaseContext `json:"contexts,omitzero"`
 }
 
 // BuildStatusConfig is the CodeBuild BuildStatusConfig shape.
@@ -261,7 +261,7 @@ type BuildSummary struct {
 	RequestedOn        *shape.Time        `json:"requestedOn,omitempty"`
 	BuildStatus        string             `json:"buildStatus,omitempty"`
 	PrimaryArtifact    *ResolvedArtifact  `json:"primaryArtifact,omitempty"`
-	SecondaryArtifacts []ResolvedArtifact `json:"secondaryArtifacts,omitempty"`
+	SecondaryArtifacts []ResolvedArtifact `json:"secondaryArtifacts,omitzero"`
 }
 
 // CloudWatchLogsConfig is the CodeBuild CloudWatchLogsConfig shape.
@@ -334,7 +334,7 @@ type CreateFleetInput struct {
 	ProxyConfiguration   *ProxyConfiguration        `json:"proxyConfiguration,omitempty"`
 	ImageId              string                     `json:"imageId,omitempty"`
 	FleetServiceRole     string                     `json:"fleetServiceRole,omitempty"`
-	Tags                 []Tag                      `json:"tags,omitempty"`
+	Tags                 []Tag                      `json:"tags,omitzero"`
 }
 
 // CreateFleetOutput is the CodeBuild CreateFleetOutput shape.
@@ -347,22 +347,22 @@ type CreateProjectInput struct {
 	Name                    string                      `json:"name,omitempty"`
 	Description             string                      `json:"description,omitempty"`
 	Source                  *ProjectSource              `json:"source,omitempty"`
-	SecondarySources        []ProjectSource             `json:"secondarySources,omitempty"`
+	SecondarySources        []ProjectSource             `json:"secondarySources,omitzero"`
 	SourceVersion           string                      `json:"sourceVersion,omitempty"`
-	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitempty"`
+	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitzero"`
 	Artifacts               *ProjectArtifacts           `json:"artifacts,omitempty"`
-	SecondaryArtifacts      []ProjectArtifacts          `json:"secondaryArtifacts,omitempty"`
+	SecondaryArtifacts      []ProjectArtifacts          `json:"secondaryArtifacts,omitzero"`
 	Cache                   *ProjectCache               `json:"cache,omitempty"`
 	Environment             *ProjectEnvironment         `json:"environment,omitempty"`
 	ServiceRole             string                      `json:"serviceRole,omitempty"`
 	TimeoutInMinutes        *int64                      `json:"timeoutInMinutes,omitempty"`
 	QueuedTimeoutInMinutes  *int64                      `json:"queuedTimeoutInMinutes,omitempty"`
 	EncryptionKey           string                      `json:"encryptionKey,omitempty"`
-	Tags                    []Tag                       `json:"tags,omitempty"`
+	Tags                    []Tag                       `json:"tags,omitzero"`
 	VpcConfig               *VpcConfig                  `json:"vpcConfig,omitempty"`
 	BadgeEnabled            *bool                       `json:"badgeEnabled,omitempty"`
 	LogsConfig              *LogsConfig                 `json:"logsConfig,omitempty"`
-	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitempty"`
+	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitzero"`
 	BuildBatchConfig        *ProjectBuildBatchConfig    `json:"buildBatchConfig,omitempty"`
 	ConcurrentBuildLimit    *int64                      `json:"concurrentBuildLimit,omitempty"`
 	AutoRetryLimit          *int64                      `json:"autoRetryLimit,omitempty"`
@@ -378,7 +378,7 @@ type CreateReportGroupInput struct {
 	Name         string              `json:"name,omitempty"`
 	Type         string              `json:"type,omitempty"`
 	ExportConfig *ReportExportConfig `json:"exportConfig,omitempty"`
-	Tags         []Tag               `json:"tags,omitempty"`
+	Tags         []Tag               `json:"tags,omitzero"`
 }
 
 // CreateReportGroupOutput is the CodeBuild CreateReportGroupOutput shape.
@@ -390,7 +390,7 @@ type CreateReportGroupOutput struct {
 type CreateWebhookInput struct {
 	ProjectName            string                  `json:"projectName,omitempty"`
 	BranchFilter           string                  `json:"branchFilter,omitempty"`
-	FilterGroups           [][]WebhookFilter       `json:"filterGroups,omitempty"`
+	FilterGroups           [][]WebhookFilter       `json:"filterGroups,omitzero"`
 	BuildType              string                  `json:"buildType,omitempty"`
 	ManualCreation         *bool                   `json:"manualCreation,omitempty"`
 	ScopeConfiguration     *ScopeConfiguration     `json:"scopeConfiguration,omitempty"`
@@ -416,8 +416,8 @@ type DeleteBuildBatchInput struct {
 // DeleteBuildBatchOutput is the CodeBuild DeleteBuildBatchOutput shape.
 type DeleteBuildBatchOutput struct {
 	StatusCode       string            `json:"statusCode,omitempty"`
-	BuildsDeleted    []string          `json:"buildsDeleted,omitempty"`
-	BuildsNotDeleted []BuildNotDeleted `json:"buildsNotDeleted,omitempty"`
+	BuildsDeleted    []string          `json:"buildsDeleted,omitzero"`
+	BuildsNotDeleted []BuildNotDeleted `json:"buildsNotDeleted,omitzero"`
 }
 
 // DeleteFleetInput is the CodeBuild DeleteFleetInput shape.
@@ -502,7 +502,7 @@ type DescribeCodeCoveragesInput struct {
 // shape.
 type DescribeCodeCoveragesOutput struct {
 	NextToken     string         `json:"nextToken,omitempty"`
-	CodeCoverages []CodeCoverage `json:"codeCoverages,omitempty"`
+	CodeCoverages []CodeCoverage `json:"codeCoverages,omitzero"`
 }
 
 // DescribeTestCasesInput is the CodeBuild DescribeTestCasesInput shape.
@@ -516,13 +516,13 @@ type DescribeTestCasesInput struct {
 // DescribeTestCasesOutput is the CodeBuild DescribeTestCasesOutput shape.
 type DescribeTestCasesOutput struct {
 	NextToken string     `json:"nextToken,omitempty"`
-	TestCases []TestCase `json:"testCases,omitempty"`
+	TestCases []TestCase `json:"testCases,omitzero"`
 }
 
 // DockerServer is the CodeBuild DockerServer shape.
 type DockerServer struct {
 	ComputeType      string              `json:"computeType,omitempty"`
-	SecurityGroupIds []string            `json:"securityGroupIds,omitempty"`
+	SecurityGroupIds []string            `json:"securityGroupIds,omitzero"`
 	Status           *DockerServerStatus `json:"status,omitempty"`
 }
 
@@ -536,19 +536,19 @@ type DockerServerStatus struct {
 type EnvironmentImage struct {
 	Name        string   `json:"name,omitempty"`
 	Description string   `json:"description,omitempty"`
-	Versions    []string `json:"versions,omitempty"`
+	Versions    []string `json:"versions,omitzero"`
 }
 
 // EnvironmentLanguage is the CodeBuild EnvironmentLanguage shape.
 type EnvironmentLanguage struct {
 	Language string             `json:"language,omitempty"`
-	Images   []EnvironmentImage `json:"images,omitempty"`
+	Images   []EnvironmentImage `json:"images,omitzero"`
 }
 
 // EnvironmentPlatform is the CodeBuild EnvironmentPlatform shape.
 type EnvironmentPlatform struct {
 	Platform  string                `json:"platform,omitempty"`
-	Languages []EnvironmentLanguage `json:"languages,omitempty"`
+	Languages []EnvironmentLanguage `json:"languages,omitzero"`
 }
 
 // EnvironmentVariable is the CodeBuild EnvironmentVariable shape.
@@ -583,14 +583,14 @@ type Fleet struct {
 	ProxyConfiguration   *ProxyConfiguration         `json:"proxyConfiguration,omitempty"`
 	ImageId              string                      `json:"imageId,omitempty"`
 	FleetServiceRole     string                      `json:"fleetServiceRole,omitempty"`
-	Tags                 []Tag                       `json:"tags,omitempty"`
+	Tags                 []Tag                       `json:"tags,omitzero"`
 }
 
 // FleetProxyRule is the CodeBuild FleetProxyRule shape.
 type FleetProxyRule struct {
 	Type     string   `json:"type,omitempty"`
 	Effect   string   `json:"effect,omitempty"`
-	Entities []string `json:"entities,omitempty"`
+	Entities []string `json:"entities,omitzero"`
 }
 
 // FleetStatus is the CodeBuild FleetStatus shape.
@@ -610,7 +610,7 @@ type GetReportGroupTrendInput struct {
 // GetReportGroupTrendOutput is the CodeBuild GetReportGroupTrendOutput shape.
 type GetReportGroupTrendOutput struct {
 	Stats   *ReportGroupTrendStats `json:"stats,omitempty"`
-	RawData []ReportWithRawData    `json:"rawData,omitempty"`
+	RawData []ReportWithRawData    `json:"rawData,omitzero"`
 }
 
 // GetResourcePolicyInput is the CodeBuild GetResourcePolicyInput shape.
@@ -668,7 +668,7 @@ type ListBuildBatchesForProjectInput struct {
 // ListBuildBatchesForProjectOutput is the CodeBuild
 // ListBuildBatchesForProjectOutput shape.
 type ListBuildBatchesForProjectOutput struct {
-	Ids       []string `json:"ids,omitempty"`
+	Ids       []string `json:"ids,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -682,7 +682,7 @@ type ListBuildBatchesInput struct {
 
 // ListBuildBatchesOutput is the CodeBuild ListBuildBatchesOutput shape.
 type ListBuildBatchesOutput struct {
-	Ids       []string `json:"ids,omitempty"`
+	Ids       []string `json:"ids,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -695,7 +695,7 @@ type ListBuildsForProjectInput struct {
 
 // ListBuildsForProjectOutput is the CodeBuild ListBuildsForProjectOutput shape.
 type ListBuildsForProjectOutput struct {
-	Ids       []string `json:"ids,omitempty"`
+	Ids       []string `json:"ids,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -707,7 +707,7 @@ type ListBuildsInput struct {
 
 // ListBuildsOutput is the CodeBuild ListBuildsOutput shape.
 type ListBuildsOutput struct {
-	Ids       []string `json:"ids,omitempty"`
+	Ids       []string `json:"ids,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -723,7 +723,7 @@ type ListCommandExecutionsForSandboxInput struct {
 // ListCommandExecutionsForSandboxOutput is the CodeBuild
 // ListCommandExecutionsForSandboxOutput shape.
 type ListCommandExecutionsForSandboxOutput struct {
-	CommandExecutions []CommandExecution `json:"commandExecutions,omitempty"`
+	CommandExecutions []CommandExecution `json:"commandExecutions,omitzero"`
 	NextToken         string             `json:"nextToken,omitempty"`
 }
 
@@ -735,7 +735,7 @@ type ListCuratedEnvironmentImagesInput struct {
 // ListCuratedEnvironmentImagesOutput is the CodeBuild
 // ListCuratedEnvironmentImagesOutput shape.
 type ListCuratedEnvironmentImagesOutput struct {
-	Platforms []EnvironmentPlatform `json:"platforms,omitempty"`
+	Platforms []EnvironmentPlatform `json:"platforms,omitzero"`
 }
 
 // ListFleetsInput is the CodeBuild ListFleetsInput shape.
@@ -749,7 +749,7 @@ type ListFleetsInput struct {
 // ListFleetsOutput is the CodeBuild ListFleetsOutput shape.
 type ListFleetsOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
-	Fleets    []string `json:"fleets,omitempty"`
+	Fleets    []string `json:"fleets,omitzero"`
 }
 
 // ListProjectsInput is the CodeBuild ListProjectsInput shape.
@@ -762,7 +762,7 @@ type ListProjectsInput struct {
 // ListProjectsOutput is the CodeBuild ListProjectsOutput shape.
 type ListProjectsOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
-	Projects  []string `json:"projects,omitempty"`
+	Projects  []string `json:"projects,omitzero"`
 }
 
 // ListReportGroupsInput is the CodeBuild ListReportGroupsInput shape.
@@ -776,7 +776,7 @@ type ListReportGroupsInput struct {
 // ListReportGroupsOutput is the CodeBuild ListReportGroupsOutput shape.
 type ListReportGroupsOutput struct {
 	NextToken    string   `json:"nextToken,omitempty"`
-	ReportGroups []string `json:"reportGroups,omitempty"`
+	ReportGroups []string `json:"reportGroups,omitzero"`
 }
 
 // ListReportsForReportGroupInput is the CodeBuild
@@ -793,7 +793,7 @@ type ListReportsForReportGroupInput struct {
 // ListReportsForReportGroupOutput shape.
 type ListReportsForReportGroupOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
-	Reports   []string `json:"reports,omitempty"`
+	Reports   []string `json:"reports,omitzero"`
 }
 
 // ListReportsInput is the CodeBuild ListReportsInput shape.
@@ -807,7 +807,7 @@ type ListReportsInput struct {
 // ListReportsOutput is the CodeBuild ListReportsOutput shape.
 type ListReportsOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
-	Reports   []string `json:"reports,omitempty"`
+	Reports   []string `json:"reports,omitzero"`
 }
 
 // ListSandboxesForProjectInput is the CodeBuild ListSandboxesForProjectInput
@@ -822,7 +822,7 @@ type ListSandboxesForProjectInput struct {
 // ListSandboxesForProjectOutput is the CodeBuild ListSandboxesForProjectOutput
 // shape.
 type ListSandboxesForProjectOutput struct {
-	Ids       []string `json:"ids,omitempty"`
+	Ids       []string `json:"ids,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -835,7 +835,7 @@ type ListSandboxesInput struct {
 
 // ListSandboxesOutput is the CodeBuild ListSandboxesOutput shape.
 type ListSandboxesOutput struct {
-	Ids       []string `json:"ids,omitempty"`
+	Ids       []string `json:"ids,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
@@ -850,7 +850,7 @@ type ListSharedProjectsInput struct {
 // ListSharedProjectsOutput is the CodeBuild ListSharedProjectsOutput shape.
 type ListSharedProjectsOutput struct {
 	NextToken string   `json:"nextToken,omitempty"`
-	Projects  []string `json:"projects,omitempty"`
+	Projects  []string `json:"projects,omitzero"`
 }
 
 // ListSharedReportGroupsInput is the CodeBuild ListSharedReportGroupsInput
@@ -866,7 +866,7 @@ type ListSharedReportGroupsInput struct {
 // shape.
 type ListSharedReportGroupsOutput struct {
 	NextToken    string   `json:"nextToken,omitempty"`
-	ReportGroups []string `json:"reportGroups,omitempty"`
+	ReportGroups []string `json:"reportGroups,omitzero"`
 }
 
 // ListSourceCredentialsInput is the CodeBuild ListSourceCredentialsInput shape.
@@ -876,7 +876,7 @@ type ListSourceCredentialsInput struct {
 // ListSourceCredentialsOutput is the CodeBuild ListSourceCredentialsOutput
 // shape.
 type ListSourceCredentialsOutput struct {
-	SourceCredentialsInfos []SourceCredentialsInfo `json:"sourceCredentialsInfos,omitempty"`
+	SourceCredentialsInfos []SourceCredentialsInfo `json:"sourceCredentialsInfos,omitzero"`
 }
 
 // LogsConfig is the CodeBuild LogsConfig shape.
@@ -915,25 +915,25 @@ type Project struct {
 	Arn                     string                      `json:"arn,omitempty"`
 	Description             string                      `json:"description,omitempty"`
 	Source                  *ProjectSource              `json:"source,omitempty"`
-	SecondarySources        []ProjectSource             `json:"secondarySources,omitempty"`
+	SecondarySources        []ProjectSource             `json:"secondarySources,omitzero"`
 	SourceVersion           string                      `json:"sourceVersion,omitempty"`
-	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitempty"`
+	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitzero"`
 	Artifacts               *ProjectArtifacts           `json:"artifacts,omitempty"`
-	SecondaryArtifacts      []ProjectArtifacts          `json:"secondaryArtifacts,omitempty"`
+	SecondaryArtifacts      []ProjectArtifacts          `json:"secondaryArtifacts,omitzero"`
 	Cache                   *ProjectCache               `json:"cache,omitempty"`
 	Environment             *ProjectEnvironment         `json:"environment,omitempty"`
 	ServiceRole             string                      `json:"serviceRole,omitempty"`
 	TimeoutInMinutes        *int64                      `json:"timeoutInMinutes,omitempty"`
 	QueuedTimeoutInMinutes  *int64                      `json:"queuedTimeoutInMinutes,omitempty"`
 	EncryptionKey           string                      `json:"encryptionKey,omitempty"`
-	Tags                    []Tag                       `json:"tags,omitempty"`
+	Tags                    []Tag                       `json:"tags,omitzero"`
 	Created                 *shape.Time                 `json:"created,omitempty"`
 	LastModified            *shape.Time                 `json:"lastModified,omitempty"`
 	Webhook                 *Webhook                    `json:"webhook,omitempty"`
 	VpcConfig               *VpcConfig                  `json:"vpcConfig,omitempty"`
 	Badge                   *ProjectBadge               `json:"badge,omitempty"`
 	LogsConfig              *LogsConfig                 `json:"logsConfig,omitempty"`
-	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitempty"`
+	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitzero"`
 	BuildBatchConfig        *ProjectBuildBatchConfig    `json:"buildBatchConfig,omitempty"`
 	ConcurrentBuildLimit    *int64                      `json:"concurrentBuildLimit,omitempty"`
 	ProjectVisibility       string                      `json:"projectVisibility,omitempty"`
@@ -975,7 +975,7 @@ type ProjectBuildBatchConfig struct {
 type ProjectCache struct {
 	Type           string   `json:"type,omitempty"`
 	Location       string   `json:"location,omitempty"`
-	Modes          []string `json:"modes,omitempty"`
+	Modes          []string `json:"modes,omitzero"`
 	CacheNamespace string   `json:"cacheNamespace,omitempty"`
 }
 
@@ -986,7 +986,7 @@ type ProjectEnvironment struct {
 	ComputeType              string                `json:"computeType,omitempty"`
 	ComputeConfiguration     *ComputeConfiguration `json:"computeConfiguration,omitempty"`
 	Fleet                    *ProjectFleet         `json:"fleet,omitempty"`
-	EnvironmentVariables     []EnvironmentVariable `json:"environmentVariables,omitempty"`
+	EnvironmentVariables     []EnvironmentVariable `json:"environmentVariables,omitzero"`
 	PrivilegedMode           *bool                 `json:"privilegedMode,omitempty"`
 	Certificate              string                `json:"certificate,omitempty"`
 	RegistryCredential       *RegistryCredential   `json:"registryCredential,omitempty"`
@@ -1031,13 +1031,13 @@ type ProjectSourceVersion struct {
 // ProxyConfiguration is the CodeBuild ProxyConfiguration shape.
 type ProxyConfiguration struct {
 	DefaultBehavior   string           `json:"defaultBehavior,omitempty"`
-	OrderedProxyRules []FleetProxyRule `json:"orderedProxyRules,omitempty"`
+	OrderedProxyRules []FleetProxyRule `json:"orderedProxyRules,omitzero"`
 }
 
 // PullRequestBuildPolicy is the CodeBuild PullRequestBuildPolicy shape.
 type PullRequestBuildPolicy struct {
 	RequiresCommentApproval string   `json:"requiresCommentApproval,omitempty"`
-	ApproverRoles           []string `json:"approverRoles,omitempty"`
+	ApproverRoles           []string `json:"approverRoles,omitzero"`
 }
 
 // PutResourcePolicyInput is the CodeBuild PutResourcePolicyInput shape.
@@ -1092,7 +1092,7 @@ type ReportGroup struct {
 	ExportConfig *ReportExportConfig `json:"exportConfig,omitempty"`
 	Created      *shape.Time         `json:"created,omitempty"`
 	LastModified *shape.Time         `json:"lastModified,omitempty"`
-	Tags         []Tag               `json:"tags,omitempty"`
+	Tags         []Tag               `json:"tags,omitzero"`
 	Status       string              `json:"status,omitempty"`
 }
 
@@ -1175,10 +1175,10 @@ type Sandbox struct {
 	Status                  string                      `json:"status,omitempty"`
 	Source                  *ProjectSource              `json:"source,omitempty"`
 	SourceVersion           string                      `json:"sourceVersion,omitempty"`
-	SecondarySources        []ProjectSource             `json:"secondarySources,omitempty"`
-	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitempty"`
+	SecondarySources        []ProjectSource             `json:"secondarySources,omitzero"`
+	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitzero"`
 	Environment             *ProjectEnvironment         `json:"environment,omitempty"`
-	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitempty"`
+	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitzero"`
 	TimeoutInMinutes        *int64                      `json:"timeoutInMinutes,omitempty"`
 	QueuedTimeoutInMinutes  *int64                      `json:"queuedTimeoutInMinutes,omitempty"`
 	VpcConfig               *VpcConfig                  `json:"vpcConfig,omitempty"`
@@ -1195,7 +1195,7 @@ type SandboxSession struct {
 	StartTime             *shape.Time           `json:"startTime,omitempty"`
 	EndTime               *shape.Time           `json:"endTime,omitempty"`
 	CurrentPhase          string                `json:"currentPhase,omitempty"`
-	Phases                []SandboxSessionPhase `json:"phases,omitempty"`
+	Phases                []SandboxSessionPhase `json:"phases,omitzero"`
 	ResolvedSourceVersion string                `json:"resolvedSourceVersion,omitempty"`
 	Logs                  *LogsLocation         `json:"logs,omitempty"`
 	NetworkInterface      *NetworkInterface     `json:"networkInterface,omitempty"`
@@ -1208,20 +1208,20 @@ type SandboxSessionPhase struct {
 	StartTime         *shape.Time    `json:"startTime,omitempty"`
 	EndTime           *shape.Time    `json:"endTime,omitempty"`
 	DurationInSeconds *int64         `json:"durationInSeconds,omitempty"`
-	Contexts          []PhaseContext `json:"contexts,omitempty"`
+	Contexts          []PhaseContext `json:"contexts,omitzero"`
 }
 
 // ScalingConfigurationInput is the CodeBuild ScalingConfigurationInput shape.
 type ScalingConfigurationInput struct {
 	ScalingType                  string                               `json:"scalingType,omitempty"`
-	TargetTrackingScalingConfigs []TargetTrackingScalingConfiguration `json:"targetTrackingScalingConfigs,omitempty"`
+	TargetTrackingScalingConfigs []TargetTrackingScalingConfiguration `json:"targetTrackingScalingConfigs,omitzero"`
 	MaxCapacity                  *int64                               `json:"maxCapacity,omitempty"`
 }
 
 // ScalingConfigurationOutput is the CodeBuild ScalingConfigurationOutput shape.
 type ScalingConfigurationOutput struct {
 	ScalingType                  string                               `json:"scalingType,omitempty"`
-	TargetTrackingScalingConfigs []TargetTrackingScalingConfiguration `json:"targetTrackingScalingConfigs,omitempty"`
+	TargetTrackingScalingConfigs []TargetTrackingScalingConfiguration `json:"targetTrackingScalingConfigs,omitzero"`
 	MaxCapacity                  *int64                               `json:"maxCapacity,omitempty"`
 	DesiredCapacity              *int64                               `json:"desiredCapacity,omitempty"`
 }
@@ -1250,12 +1250,12 @@ type SourceCredentialsInfo struct {
 // StartBuildBatchInput is the CodeBuild StartBuildBatchInput shape.
 type StartBuildBatchInput struct {
 	ProjectName                      string                   `json:"projectName,omitempty"`
-	SecondarySourcesOverride         []ProjectSource          `json:"secondarySourcesOverride,omitempty"`
-	SecondarySourcesVersionOverride  []ProjectSourceVersion   `json:"secondarySourcesVersionOverride,omitempty"`
+	SecondarySourcesOverride         []ProjectSource          `json:"secondarySourcesOverride,omitzero"`
+	SecondarySourcesVersionOverride  []ProjectSourceVersion   `json:"secondarySourcesVersionOverride,omitzero"`
 	SourceVersion                    string                   `json:"sourceVersion,omitempty"`
 	ArtifactsOverride                *ProjectArtifacts        `json:"artifactsOverride,omitempty"`
-	SecondaryArtifactsOverride       []ProjectArtifacts       `json:"secondaryArtifactsOverride,omitempty"`
-	EnvironmentVariablesOverride     []EnvironmentVariable    `json:"environmentVariablesOverride,omitempty"`
+	SecondaryArtifactsOverride       []ProjectArtifacts       `json:"secondaryArtifactsOverride,omitzero"`
+	EnvironmentVariablesOverride     []EnvironmentVariable    `json:"environmentVariablesOverride,omitzero"`
 	SourceTypeOverride               string                   `json:"sourceTypeOverride,omitempty"`
 	SourceLocationOverride           string                   `json:"sourceLocationOverride,omitempty"`
 	SourceAuthOverride               *SourceAuth              `json:"sourceAuthOverride,omitempty"`
@@ -1290,12 +1290,12 @@ type StartBuildBatchOutput struct {
 // StartBuildInput is the CodeBuild StartBuildInput shape.
 type StartBuildInput struct {
 	ProjectName                      string                 `json:"projectName,omitempty"`
-	SecondarySourcesOverride         []ProjectSource        `json:"secondarySourcesOverride,omitempty"`
-	SecondarySourcesVersionOverride  []ProjectSourceVersion `json:"secondarySourcesVersionOverride,omitempty"`
+	SecondarySourcesOverride         []ProjectSource        `json:"secondarySourcesOverride,omitzero"`
+	SecondarySourcesVersionOverride  []ProjectSourceVersion `json:"secondarySourcesVersionOverride,omitzero"`
 	SourceVersion                    string                 `json:"sourceVersion,omitempty"`
 	ArtifactsOverride                *ProjectArtifacts      `json:"artifactsOverride,omitempty"`
-	SecondaryArtifactsOverride       []ProjectArtifacts     `json:"secondaryArtifactsOverride,omitempty"`
-	EnvironmentVariablesOverride     []EnvironmentVariable  `json:"environmentVariablesOverride,omitempty"`
+	SecondaryArtifactsOverride       []ProjectArtifacts     `json:"secondaryArtifactsOverride,omitzero"`
+	EnvironmentVariablesOverride     []EnvironmentVariable  `json:"environmentVariablesOverride,omitzero"`
 	SourceTypeOverride               string                 `json:"sourceTypeOverride,omitempty"`
 	SourceLocationOverride           string                 `json:"sourceLocationOverride,omitempty"`
 	SourceAuthOverride               *SourceAuth            `json:"sourceAuthOverride,omitempty"`
@@ -1430,7 +1430,7 @@ type TestCaseFilter struct {
 // TestReportSummary is the CodeBuild TestReportSummary shape.
 type TestReportSummary struct {
 	Total                 *int64           `json:"total,omitempty"`
-	StatusCounts          map[string]int64 `json:"statusCounts,omitempty"`
+	StatusCounts          map[string]int64 `json:"statusCounts,omitzero"`
 	DurationInNanoSeconds *int64           `json:"durationInNanoSeconds,omitempty"`
 }
 
@@ -1447,7 +1447,7 @@ type UpdateFleetInput struct {
 	ProxyConfiguration   *ProxyConfiguration        `json:"proxyConfiguration,omitempty"`
 	ImageId              string                     `json:"imageId,omitempty"`
 	FleetServiceRole     string                     `json:"fleetServiceRole,omitempty"`
-	Tags                 []Tag                      `json:"tags,omitempty"`
+	Tags                 []Tag                      `json:"tags,omitzero"`
 }
 
 // UpdateFleetOutput is the CodeBuild UpdateFleetOutput shape.
@@ -1460,22 +1460,22 @@ type UpdateProjectInput struct {
 	Name                    string                      `json:"name,omitempty"`
 	Description             string                      `json:"description,omitempty"`
 	Source                  *ProjectSource              `json:"source,omitempty"`
-	SecondarySources        []ProjectSource             `json:"secondarySources,omitempty"`
+	SecondarySources        []ProjectSource             `json:"secondarySources,omitzero"`
 	SourceVersion           string                      `json:"sourceVersion,omitempty"`
-	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitempty"`
+	SecondarySourceVersions []ProjectSourceVersion      `json:"secondarySourceVersions,omitzero"`
 	Artifacts               *ProjectArtifacts           `json:"artifacts,omitempty"`
-	SecondaryArtifacts      []ProjectArtifacts          `json:"secondaryArtifacts,omitempty"`
+	SecondaryArtifacts      []ProjectArtifacts          `json:"secondaryArtifacts,omitzero"`
 	Cache                   *ProjectCache               `json:"cache,omitempty"`
 	Environment             *ProjectEnvironment         `json:"environment,omitempty"`
 	ServiceRole             string                      `json:"serviceRole,omitempty"`
 	TimeoutInMinutes        *int64                      `json:"timeoutInMinutes,omitempty"`
 	QueuedTimeoutInMinutes  *int64                      `json:"queuedTimeoutInMinutes,omitempty"`
 	EncryptionKey           string                      `json:"encryptionKey,omitempty"`
-	Tags                    []Tag                       `json:"tags,omitempty"`
+	Tags                    []Tag                       `json:"tags,omitzero"`
 	VpcConfig               *VpcConfig                  `json:"vpcConfig,omitempty"`
 	BadgeEnabled            *bool                       `json:"badgeEnabled,omitempty"`
 	LogsConfig              *LogsConfig                 `json:"logsConfig,omitempty"`
-	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitempty"`
+	FileSystemLocations     []ProjectFileSystemLocation `json:"fileSystemLocations,omitzero"`
 	BuildBatchConfig        *ProjectBuildBatchConfig    `json:"buildBatchConfig,omitempty"`
 	ConcurrentBuildLimit    *int64                      `json:"concurrentBuildLimit,omitempty"`
 	AutoRetryLimit          *int64                      `json:"autoRetryLimit,omitempty"`
@@ -1506,7 +1506,7 @@ type UpdateProjectVisibilityOutput struct {
 type UpdateReportGroupInput struct {
 	Arn          string              `json:"arn,omitempty"`
 	ExportConfig *ReportExportConfig `json:"exportConfig,omitempty"`
-	Tags         []Tag               `json:"tags,omitempty"`
+	Tags         []Tag               `json:"tags,omitzero"`
 }
 
 // UpdateReportGroupOutput is the CodeBuild UpdateReportGroupOutput shape.
@@ -1519,7 +1519,7 @@ type UpdateWebhookInput struct {
 	ProjectName            string                  `json:"projectName,omitempty"`
 	BranchFilter           string                  `json:"branchFilter,omitempty"`
 	RotateSecret           *bool                   `json:"rotateSecret,omitempty"`
-	FilterGroups           [][]WebhookFilter       `json:"filterGroups,omitempty"`
+	FilterGroups           [][]WebhookFilter       `json:"filterGroups,omitzero"`
 	BuildType              string                  `json:"buildType,omitempty"`
 	PullRequestBuildPolicy *PullRequestBuildPolicy `json:"pullRequestBuildPolicy,omitempty"`
 }
@@ -1532,8 +1532,8 @@ type UpdateWebhookOutput struct {
 // VpcConfig is the CodeBuild VpcConfig shape.
 type VpcConfig struct {
 	VpcId            string   `json:"vpcId,omitempty"`
-	Subnets          []string `json:"subnets,omitempty"`
-	SecurityGroupIds []string `json:"securityGroupIds,omitempty"`
+	Subnets          []string `json:"subnets,omitzero"`
+	SecurityGroupIds []string `json:"securityGroupIds,omitzero"`
 }
 
 // Webhook is the CodeBuild Webhook shape.
@@ -1542,7 +1542,7 @@ type Webhook struct {
 	PayloadUrl             string                  `json:"payloadUrl,omitempty"`
 	Secret                 string                  `json:"secret,omitempty"`
 	BranchFilter           string                  `json:"branchFilter,omitempty"`
-	FilterGroups           [][]WebhookFilter       `json:"filterGroups,omitempty"`
+	FilterGroups           [][]WebhookFilter       `json:"filterGroups,omitzero"`
 	BuildType              string                  `json:"buildType,omitempty"`
 	ManualCreation         *bool                   `json:"manualCreation,omitempty"`
 	LastModifiedSecret     *shape.Time             `json:"lastModifiedSecret,omitempty"`

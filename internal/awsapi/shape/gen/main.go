@@ -125,7 +125,14 @@ func (g *generator) source() ([]byte, error) {
 				return nil, fmt.Errorf("%s: shape %s has two members named %s", g.svc.Name(), name, f)
 			}
 			fields[f] = true
-			fmt.Fprintf(&body, "\t%s %s `json:\"%s,omitempty\"`\n", f, g.goType(m.Shape, true), m.JSONName)
+			// Lists and maps use omitzero: a nil one is left out, an empty
+			// one is written as [] or {}, as AWS answers an empty list
+			// ("ids": []) and as UpdateProject clears a list.
+			omit := "omitempty"
+			if t := m.Shape.Type; t == "list" || t == "map" {
+				omit = "omitzero"
+			}
+			fmt.Fprintf(&body, "\t%s %s `json:\"%s,%s\"`\n", f, g.goType(m.Shape, true), m.JSONName, omit)
 		}
 		body.WriteString("}\n")
 	}

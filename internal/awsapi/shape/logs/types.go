@@ -25,14 +25,14 @@ type AddKeyEntry struct {
 
 // AddKeys is the CloudWatch Logs AddKeys shape.
 type AddKeys struct {
-	Entries []AddKeyEntry `json:"entries,omitempty"`
+	Entries []AddKeyEntry `json:"entries,omitzero"`
 }
 
 // AggregateLogGroupSummary is the CloudWatch Logs AggregateLogGroupSummary
 // shape.
 type AggregateLogGroupSummary struct {
 	LogGroupCount       *int64               `json:"logGroupCount,omitempty"`
-	GroupingIdentifiers []GroupingIdentifier `json:"groupingIdentifiers,omitempty"`
+	GroupingIdentifiers []GroupingIdentifier `json:"groupingIdentifiers,omitzero"`
 }
 
 // Anomaly is the CloudWatch Logs Anomaly shape.
@@ -48,10 +48,10 @@ type Anomaly struct {
 	Description               string           `json:"description,omitempty"`
 	Active                    *bool            `json:"active,omitempty"`
 	State                     string           `json:"state,omitempty"`
-	Histogram                 map[string]int64 `json:"histogram,omitempty"`
-	LogSamples                []LogEvent       `json:"logSamples,omitempty"`
-	PatternTokens             []PatternToken   `json:"patternTokens,omitempty"`
-	LogGroupArnList           []string         `json:"logGroupArnList,omitempty"`
+	Histogram                 map[string]int64 `json:"histogram,omitzero"`
+	LogSamples                []LogEvent       `json:"logSamples,omitzero"`
+	PatternTokens             []PatternToken   `json:"patternTokens,omitzero"`
+	LogGroupArnList           []string         `json:"logGroupArnList,omitzero"`
 	Suppressed                *bool            `json:"suppressed,omitempty"`
 	SuppressedDate            *int64           `json:"suppressedDate,omitempty"`
 	SuppressedUntil           *int64           `json:"suppressedUntil,omitempty"`
@@ -62,7 +62,7 @@ type Anomaly struct {
 type AnomalyDetector struct {
 	AnomalyDetectorArn    string   `json:"anomalyDetectorArn,omitempty"`
 	DetectorName          string   `json:"detectorName,omitempty"`
-	LogGroupArnList       []string `json:"logGroupArnList,omitempty"`
+	LogGroupArnList       []string `json:"logGroupArnList,omitzero"`
 	EvaluationFrequency   string   `json:"evaluationFrequency,omitempty"`
 	FilterPattern         string   `json:"filterPattern,omitempty"`
 	AnomalyDetectorStatus string   `json:"anomalyDetectorStatus,omitempty"`
@@ -96,7 +96,7 @@ type AssociateSourceToS3TableIntegrationResponse struct {
 type CSV struct {
 	QuoteCharacter string   `json:"quoteCharacter,omitempty"`
 	Delimiter      string   `json:"delimiter,omitempty"`
-	Columns        []string `json:"columns,omitempty"`
+	Columns        []string `json:"columns,omitzero"`
 	Source         string   `json:"source,omitempty"`
 	Destination    string   `json:"destination,omitempty"`
 }
@@ -128,26 +128,26 @@ type ConfigurationTemplate struct {
 	ResourceType                                       string                                     `json:"resourceType,omitempty"`
 	DeliveryDestinationType                            string                                     `json:"deliveryDestinationType,omitempty"`
 	DefaultDeliveryConfigValues                        *ConfigurationTemplateDeliveryConfigValues `json:"defaultDeliveryConfigValues,omitempty"`
-	AllowedFields                                      []RecordField                              `json:"allowedFields,omitempty"`
-	AllowedOutputFormats                               []string                                   `json:"allowedOutputFormats,omitempty"`
+	AllowedFields                                      []RecordField                              `json:"allowedFields,omitzero"`
+	AllowedOutputFormats                               []string                                   `json:"allowedOutputFormats,omitzero"`
 	AllowedActionForAllowVendedLogsDeliveryForResource string                                     `json:"allowedActionForAllowVendedLogsDeliveryForResource,omitempty"`
-	AllowedFieldDelimiters                             []string                                   `json:"allowedFieldDelimiters,omitempty"`
-	AllowedSuffixPathFields                            []string                                   `json:"allowedSuffixPathFields,omitempty"`
-	DeliverySourceConfiguration                        []DeliverySourceConfigurationSchema        `json:"deliverySourceConfiguration,omitempty"`
+	AllowedFieldDelimiters                             []string                                   `json:"allowedFieldDelimiters,omitzero"`
+	AllowedSuffixPathFields                            []string                                   `json:"allowedSuffixPathFields,omitzero"`
+	DeliverySourceConfiguration                        []DeliverySourceConfigurationSchema        `json:"deliverySourceConfiguration,omitzero"`
 	S3TablesIntegration                                *S3TablesIntegration                       `json:"s3TablesIntegration,omitempty"`
 }
 
 // ConfigurationTemplateDeliveryConfigValues is the CloudWatch Logs
 // ConfigurationTemplateDeliveryConfigValues shape.
 type ConfigurationTemplateDeliveryConfigValues struct {
-	RecordFields            []string                 `json:"recordFields,omitempty"`
+	RecordFields            []string                 `json:"recordFields,omitzero"`
 	FieldDelimiter          string                   `json:"fieldDelimiter,omitempty"`
 	S3DeliveryConfiguration *S3DeliveryConfiguration `json:"s3DeliveryConfiguration,omitempty"`
 }
 
 // CopyValue is the CloudWatch Logs CopyValue shape.
 type CopyValue struct {
-	Entries []CopyValueEntry `json:"entries,omitempty"`
+	Entries []CopyValueEntry `json:"entries,omitzero"`
 }
 
 // CopyValueEntry is the CloudWatch Logs CopyValueEntry shape.
@@ -161,10 +161,10 @@ type CopyValueEntry struct {
 type CreateDeliveryRequest struct {
 	DeliverySourceName      string                   `json:"deliverySourceName,omitempty"`
 	DeliveryDestinationArn  string                   `json:"deliveryDestinationArn,omitempty"`
-	RecordFields            []string                 `json:"recordFields,omitempty"`
+	RecordFields            []string                 `json:"recordFields,omitzero"`
 	FieldDelimiter          string                   `json:"fieldDelimiter,omitempty"`
 	S3DeliveryConfiguration *S3DeliveryConfiguration `json:"s3DeliveryConfiguration,omitempty"`
-	Tags                    map[string]string        `json:"tags,omitempty"`
+	Tags                    map[string]string        `json:"tags,omitzero"`
 }
 
 // CreateDeliveryResponse is the CloudWatch Logs CreateDeliveryResponse shape.
@@ -207,13 +207,13 @@ type CreateImportTaskResponse struct {
 // CreateLogAnomalyDetectorRequest is the CloudWatch Logs
 // CreateLogAnomalyDetectorRequest shape.
 type CreateLogAnomalyDetectorRequest struct {
-	LogGroupArnList       []string          `json:"logGroupArnList,omitempty"`
+	LogGroupArnList       []string          `json:"logGroupArnList,omitzero"`
 	DetectorName          string            `json:"detectorName,omitempty"`
 	EvaluationFrequency   string            `json:"evaluationFrequency,omitempty"`
 	FilterPattern         string            `json:"filterPattern,omitempty"`
 	KmsKeyId              string            `json:"kmsKeyId,omitempty"`
 	AnomalyVisibilityTime *int64            `json:"anomalyVisibilityTime,omitempty"`
-	Tags                  map[string]string `json:"tags,omitempty"`
+	Tags                  map[string]string `json:"tags,omitzero"`
 }
 
 // CreateLogAnomalyDetectorResponse is the CloudWatch Logs
@@ -226,7 +226,7 @@ type CreateLogAnomalyDetectorResponse struct {
 type CreateLogGroupRequest struct {
 	LogGroupName              string            `json:"logGroupName,omitempty"`
 	KmsKeyId                  string            `json:"kmsKeyId,omitempty"`
-	Tags                      map[string]string `json:"tags,omitempty"`
+	Tags                      map[string]string `json:"tags,omitzero"`
 	LogGroupClass             string            `json:"logGroupClass,omitempty"`
 	DeletionProtectionEnabled *bool             `json:"deletionProtectionEnabled,omitempty"`
 }
@@ -244,7 +244,7 @@ type CreateLookupTableRequest struct {
 	Description     string            `json:"description,omitempty"`
 	TableBody       string            `json:"tableBody,omitempty"`
 	KmsKeyId        string            `json:"kmsKeyId,omitempty"`
-	Tags            map[string]string `json:"tags,omitempty"`
+	Tags            map[string]string `json:"tags,omitzero"`
 }
 
 // CreateLookupTableResponse is the CloudWatch Logs CreateLookupTableResponse
@@ -261,7 +261,7 @@ type CreateScheduledQueryRequest struct {
 	Description              string                    `json:"description,omitempty"`
 	QueryLanguage            string                    `json:"queryLanguage,omitempty"`
 	QueryString              string                    `json:"queryString,omitempty"`
-	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitempty"`
 	Timezone                 string                    `json:"timezone,omitempty"`
 	StartTimeOffset          *int64                    `json:"startTimeOffset,omitempty"`
@@ -270,7 +270,7 @@ type CreateScheduledQueryRequest struct {
 	ScheduleEndTime          *int64                    `json:"scheduleEndTime,omitempty"`
 	ExecutionRoleArn         string                    `json:"executionRoleArn,omitempty"`
 	State                    string                    `json:"state,omitempty"`
-	Tags                     map[string]string         `json:"tags,omitempty"`
+	Tags                     map[string]string         `json:"tags,omitzero"`
 }
 
 // CreateScheduledQueryResponse is the CloudWatch Logs
@@ -297,7 +297,7 @@ type DateTimeConverter struct {
 	Source         string   `json:"source,omitempty"`
 	Target         string   `json:"target,omitempty"`
 	TargetFormat   string   `json:"targetFormat,omitempty"`
-	MatchPatterns  []string `json:"matchPatterns,omitempty"`
+	MatchPatterns  []string `json:"matchPatterns,omitzero"`
 	SourceTimezone string   `json:"sourceTimezone,omitempty"`
 	TargetTimezone string   `json:"targetTimezone,omitempty"`
 	Locale         string   `json:"locale,omitempty"`
@@ -370,7 +370,7 @@ type DeleteIntegrationResponse struct {
 
 // DeleteKeys is the CloudWatch Logs DeleteKeys shape.
 type DeleteKeys struct {
-	WithKeys []string `json:"withKeys,omitempty"`
+	WithKeys []string `json:"withKeys,omitzero"`
 }
 
 // DeleteLogAnomalyDetectorRequest is the CloudWatch Logs
@@ -460,10 +460,10 @@ type Delivery struct {
 	DeliverySourceName      string                   `json:"deliverySourceName,omitempty"`
 	DeliveryDestinationArn  string                   `json:"deliveryDestinationArn,omitempty"`
 	DeliveryDestinationType string                   `json:"deliveryDestinationType,omitempty"`
-	RecordFields            []string                 `json:"recordFields,omitempty"`
+	RecordFields            []string                 `json:"recordFields,omitzero"`
 	FieldDelimiter          string                   `json:"fieldDelimiter,omitempty"`
 	S3DeliveryConfiguration *S3DeliveryConfiguration `json:"s3DeliveryConfiguration,omitempty"`
-	Tags                    map[string]string        `json:"tags,omitempty"`
+	Tags                    map[string]string        `json:"tags,omitzero"`
 }
 
 // DeliveryDestination is the CloudWatch Logs DeliveryDestination shape.
@@ -473,7 +473,7 @@ type DeliveryDestination struct {
 	DeliveryDestinationType          string                            `json:"deliveryDestinationType,omitempty"`
 	OutputFormat                     string                            `json:"outputFormat,omitempty"`
 	DeliveryDestinationConfiguration *DeliveryDestinationConfiguration `json:"deliveryDestinationConfiguration,omitempty"`
-	Tags                             map[string]string                 `json:"tags,omitempty"`
+	Tags                             map[string]string                 `json:"tags,omitzero"`
 }
 
 // DeliveryDestinationConfiguration is the CloudWatch Logs
@@ -486,11 +486,11 @@ type DeliveryDestinationConfiguration struct {
 type DeliverySource struct {
 	Name                        string            `json:"name,omitempty"`
 	Arn                         string            `json:"arn,omitempty"`
-	ResourceArns                []string          `json:"resourceArns,omitempty"`
+	ResourceArns                []string          `json:"resourceArns,omitzero"`
 	Service                     string            `json:"service,omitempty"`
 	LogType                     string            `json:"logType,omitempty"`
-	Tags                        map[string]string `json:"tags,omitempty"`
-	DeliverySourceConfiguration map[string]string `json:"deliverySourceConfiguration,omitempty"`
+	Tags                        map[string]string `json:"tags,omitzero"`
+	DeliverySourceConfiguration map[string]string `json:"deliverySourceConfiguration,omitzero"`
 	Status                      string            `json:"status,omitempty"`
 	StatusReason                string            `json:"statusReason,omitempty"`
 }
@@ -501,7 +501,7 @@ type DeliverySourceConfigurationSchema struct {
 	KeyName         string   `json:"keyName,omitempty"`
 	ValueType       string   `json:"valueType,omitempty"`
 	DefaultValue    string   `json:"defaultValue,omitempty"`
-	SupportedValues []string `json:"supportedValues,omitempty"`
+	SupportedValues []string `json:"supportedValues,omitzero"`
 	MinValue        *float64 `json:"minValue,omitempty"`
 	MaxValue        *float64 `json:"maxValue,omitempty"`
 }
@@ -511,14 +511,14 @@ type DeliverySourceConfigurationSchema struct {
 type DescribeAccountPoliciesRequest struct {
 	PolicyType         string   `json:"policyType,omitempty"`
 	PolicyName         string   `json:"policyName,omitempty"`
-	AccountIdentifiers []string `json:"accountIdentifiers,omitempty"`
+	AccountIdentifiers []string `json:"accountIdentifiers,omitzero"`
 	NextToken          string   `json:"nextToken,omitempty"`
 }
 
 // DescribeAccountPoliciesResponse is the CloudWatch Logs
 // DescribeAccountPoliciesResponse shape.
 type DescribeAccountPoliciesResponse struct {
-	AccountPolicies []AccountPolicy `json:"accountPolicies,omitempty"`
+	AccountPolicies []AccountPolicy `json:"accountPolicies,omitzero"`
 	NextToken       string          `json:"nextToken,omitempty"`
 }
 
@@ -526,9 +526,9 @@ type DescribeAccountPoliciesResponse struct {
 // DescribeConfigurationTemplatesRequest shape.
 type DescribeConfigurationTemplatesRequest struct {
 	Service                  string   `json:"service,omitempty"`
-	LogTypes                 []string `json:"logTypes,omitempty"`
-	ResourceTypes            []string `json:"resourceTypes,omitempty"`
-	DeliveryDestinationTypes []string `json:"deliveryDestinationTypes,omitempty"`
+	LogTypes                 []string `json:"logTypes,omitzero"`
+	ResourceTypes            []string `json:"resourceTypes,omitzero"`
+	DeliveryDestinationTypes []string `json:"deliveryDestinationTypes,omitzero"`
 	NextToken                string   `json:"nextToken,omitempty"`
 	Limit                    *int64   `json:"limit,omitempty"`
 }
@@ -536,7 +536,7 @@ type DescribeConfigurationTemplatesRequest struct {
 // DescribeConfigurationTemplatesResponse is the CloudWatch Logs
 // DescribeConfigurationTemplatesResponse shape.
 type DescribeConfigurationTemplatesResponse struct {
-	ConfigurationTemplates []ConfigurationTemplate `json:"configurationTemplates,omitempty"`
+	ConfigurationTemplates []ConfigurationTemplate `json:"configurationTemplates,omitzero"`
 	NextToken              string                  `json:"nextToken,omitempty"`
 }
 
@@ -550,7 +550,7 @@ type DescribeDeliveriesRequest struct {
 // DescribeDeliveriesResponse is the CloudWatch Logs DescribeDeliveriesResponse
 // shape.
 type DescribeDeliveriesResponse struct {
-	Deliveries []Delivery `json:"deliveries,omitempty"`
+	Deliveries []Delivery `json:"deliveries,omitzero"`
 	NextToken  string     `json:"nextToken,omitempty"`
 }
 
@@ -564,7 +564,7 @@ type DescribeDeliveryDestinationsRequest struct {
 // DescribeDeliveryDestinationsResponse is the CloudWatch Logs
 // DescribeDeliveryDestinationsResponse shape.
 type DescribeDeliveryDestinationsResponse struct {
-	DeliveryDestinations []DeliveryDestination `json:"deliveryDestinations,omitempty"`
+	DeliveryDestinations []DeliveryDestination `json:"deliveryDestinations,omitzero"`
 	NextToken            string                `json:"nextToken,omitempty"`
 }
 
@@ -578,7 +578,7 @@ type DescribeDeliverySourcesRequest struct {
 // DescribeDeliverySourcesResponse is the CloudWatch Logs
 // DescribeDeliverySourcesResponse shape.
 type DescribeDeliverySourcesResponse struct {
-	DeliverySources []DeliverySource `json:"deliverySources,omitempty"`
+	DeliverySources []DeliverySource `json:"deliverySources,omitzero"`
 	NextToken       string           `json:"nextToken,omitempty"`
 }
 
@@ -593,7 +593,7 @@ type DescribeDestinationsRequest struct {
 // DescribeDestinationsResponse is the CloudWatch Logs
 // DescribeDestinationsResponse shape.
 type DescribeDestinationsResponse struct {
-	Destinations []Destination `json:"destinations,omitempty"`
+	Destinations []Destination `json:"destinations,omitzero"`
 	NextToken    string        `json:"nextToken,omitempty"`
 }
 
@@ -609,21 +609,21 @@ type DescribeExportTasksRequest struct {
 // DescribeExportTasksResponse is the CloudWatch Logs
 // DescribeExportTasksResponse shape.
 type DescribeExportTasksResponse struct {
-	ExportTasks []ExportTask `json:"exportTasks,omitempty"`
+	ExportTasks []ExportTask `json:"exportTasks,omitzero"`
 	NextToken   string       `json:"nextToken,omitempty"`
 }
 
 // DescribeFieldIndexesRequest is the CloudWatch Logs
 // DescribeFieldIndexesRequest shape.
 type DescribeFieldIndexesRequest struct {
-	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitzero"`
 	NextToken           string   `json:"nextToken,omitempty"`
 }
 
 // DescribeFieldIndexesResponse is the CloudWatch Logs
 // DescribeFieldIndexesResponse shape.
 type DescribeFieldIndexesResponse struct {
-	FieldIndexes []FieldIndex `json:"fieldIndexes,omitempty"`
+	FieldIndexes []FieldIndex `json:"fieldIndexes,omitzero"`
 	NextToken    string       `json:"nextToken,omitempty"`
 }
 
@@ -631,7 +631,7 @@ type DescribeFieldIndexesResponse struct {
 // DescribeImportTaskBatchesRequest shape.
 type DescribeImportTaskBatchesRequest struct {
 	ImportId          string   `json:"importId,omitempty"`
-	BatchImportStatus []string `json:"batchImportStatus,omitempty"`
+	BatchImportStatus []string `json:"batchImportStatus,omitzero"`
 	Limit             *int64   `json:"limit,omitempty"`
 	NextToken         string   `json:"nextToken,omitempty"`
 }
@@ -641,7 +641,7 @@ type DescribeImportTaskBatchesRequest struct {
 type DescribeImportTaskBatchesResponse struct {
 	ImportSourceArn string        `json:"importSourceArn,omitempty"`
 	ImportId        string        `json:"importId,omitempty"`
-	ImportBatches   []ImportBatch `json:"importBatches,omitempty"`
+	ImportBatches   []ImportBatch `json:"importBatches,omitzero"`
 	NextToken       string        `json:"nextToken,omitempty"`
 }
 
@@ -658,41 +658,41 @@ type DescribeImportTasksRequest struct {
 // DescribeImportTasksResponse is the CloudWatch Logs
 // DescribeImportTasksResponse shape.
 type DescribeImportTasksResponse struct {
-	Imports   []Import `json:"imports,omitempty"`
+	Imports   []Import `json:"imports,omitzero"`
 	NextToken string   `json:"nextToken,omitempty"`
 }
 
 // DescribeIndexPoliciesRequest is the CloudWatch Logs
 // DescribeIndexPoliciesRequest shape.
 type DescribeIndexPoliciesRequest struct {
-	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitzero"`
 	NextToken           string   `json:"nextToken,omitempty"`
 }
 
 // DescribeIndexPoliciesResponse is the CloudWatch Logs
 // DescribeIndexPoliciesResponse shape.
 type DescribeIndexPoliciesResponse struct {
-	IndexPolicies []IndexPolicy `json:"indexPolicies,omitempty"`
+	IndexPolicies []IndexPolicy `json:"indexPolicies,omitzero"`
 	NextToken     string        `json:"nextToken,omitempty"`
 }
 
 // DescribeLogGroupsRequest is the CloudWatch Logs DescribeLogGroupsRequest
 // shape.
 type DescribeLogGroupsRequest struct {
-	AccountIdentifiers    []string `json:"accountIdentifiers,omitempty"`
+	AccountIdentifiers    []string `json:"accountIdentifiers,omitzero"`
 	LogGroupNamePrefix    string   `json:"logGroupNamePrefix,omitempty"`
 	LogGroupNamePattern   string   `json:"logGroupNamePattern,omitempty"`
 	NextToken             string   `json:"nextToken,omitempty"`
 	Limit                 *int64   `json:"limit,omitempty"`
 	IncludeLinkedAccounts *bool    `json:"includeLinkedAccounts,omitempty"`
 	LogGroupClass         string   `json:"logGroupClass,omitempty"`
-	LogGroupIdentifiers   []string `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers   []string `json:"logGroupIdentifiers,omitzero"`
 }
 
 // DescribeLogGroupsResponse is the CloudWatch Logs DescribeLogGroupsResponse
 // shape.
 type DescribeLogGroupsResponse struct {
-	LogGroups []LogGroup `json:"logGroups,omitempty"`
+	LogGroups []LogGroup `json:"logGroups,omitzero"`
 	NextToken string     `json:"nextToken,omitempty"`
 }
 
@@ -711,7 +711,7 @@ type DescribeLogStreamsRequest struct {
 // DescribeLogStreamsResponse is the CloudWatch Logs DescribeLogStreamsResponse
 // shape.
 type DescribeLogStreamsResponse struct {
-	LogStreams []LogStream `json:"logStreams,omitempty"`
+	LogStreams []LogStream `json:"logStreams,omitzero"`
 	NextToken  string      `json:"nextToken,omitempty"`
 }
 
@@ -726,7 +726,7 @@ type DescribeLookupTablesRequest struct {
 // DescribeLookupTablesResponse is the CloudWatch Logs
 // DescribeLookupTablesResponse shape.
 type DescribeLookupTablesResponse struct {
-	LookupTables []LookupTable `json:"lookupTables,omitempty"`
+	LookupTables []LookupTable `json:"lookupTables,omitzero"`
 	NextToken    string        `json:"nextToken,omitempty"`
 }
 
@@ -744,7 +744,7 @@ type DescribeMetricFiltersRequest struct {
 // DescribeMetricFiltersResponse is the CloudWatch Logs
 // DescribeMetricFiltersResponse shape.
 type DescribeMetricFiltersResponse struct {
-	MetricFilters []MetricFilter `json:"metricFilters,omitempty"`
+	MetricFilters []MetricFilter `json:"metricFilters,omitzero"`
 	NextToken     string         `json:"nextToken,omitempty"`
 }
 
@@ -759,7 +759,7 @@ type DescribeQueriesRequest struct {
 
 // DescribeQueriesResponse is the CloudWatch Logs DescribeQueriesResponse shape.
 type DescribeQueriesResponse struct {
-	Queries   []QueryInfo `json:"queries,omitempty"`
+	Queries   []QueryInfo `json:"queries,omitzero"`
 	NextToken string      `json:"nextToken,omitempty"`
 }
 
@@ -775,7 +775,7 @@ type DescribeQueryDefinitionsRequest struct {
 // DescribeQueryDefinitionsResponse is the CloudWatch Logs
 // DescribeQueryDefinitionsResponse shape.
 type DescribeQueryDefinitionsResponse struct {
-	QueryDefinitions []QueryDefinition `json:"queryDefinitions,omitempty"`
+	QueryDefinitions []QueryDefinition `json:"queryDefinitions,omitzero"`
 	NextToken        string            `json:"nextToken,omitempty"`
 }
 
@@ -791,7 +791,7 @@ type DescribeResourcePoliciesRequest struct {
 // DescribeResourcePoliciesResponse is the CloudWatch Logs
 // DescribeResourcePoliciesResponse shape.
 type DescribeResourcePoliciesResponse struct {
-	ResourcePolicies []ResourcePolicy `json:"resourcePolicies,omitempty"`
+	ResourcePolicies []ResourcePolicy `json:"resourcePolicies,omitzero"`
 	NextToken        string           `json:"nextToken,omitempty"`
 }
 
@@ -807,7 +807,7 @@ type DescribeSubscriptionFiltersRequest struct {
 // DescribeSubscriptionFiltersResponse is the CloudWatch Logs
 // DescribeSubscriptionFiltersResponse shape.
 type DescribeSubscriptionFiltersResponse struct {
-	SubscriptionFilters []SubscriptionFilter `json:"subscriptionFilters,omitempty"`
+	SubscriptionFilters []SubscriptionFilter `json:"subscriptionFilters,omitzero"`
 	NextToken           string               `json:"nextToken,omitempty"`
 }
 
@@ -848,8 +848,8 @@ type DisassociateSourceFromS3TableIntegrationResponse struct {
 
 // Entity is the CloudWatch Logs Entity shape.
 type Entity struct {
-	KeyAttributes map[string]string `json:"keyAttributes,omitempty"`
-	Attributes    map[string]string `json:"attributes,omitempty"`
+	KeyAttributes map[string]string `json:"keyAttributes,omitzero"`
+	Attributes    map[string]string `json:"attributes,omitzero"`
 }
 
 // ExportTask is the CloudWatch Logs ExportTask shape.
@@ -896,7 +896,7 @@ type FieldsData struct {
 type FilterLogEventsRequest struct {
 	LogGroupName        string   `json:"logGroupName,omitempty"`
 	LogGroupIdentifier  string   `json:"logGroupIdentifier,omitempty"`
-	LogStreamNames      []string `json:"logStreamNames,omitempty"`
+	LogStreamNames      []string `json:"logStreamNames,omitzero"`
 	LogStreamNamePrefix string   `json:"logStreamNamePrefix,omitempty"`
 	StartTime           *int64   `json:"startTime,omitempty"`
 	EndTime             *int64   `json:"endTime,omitempty"`
@@ -909,8 +909,8 @@ type FilterLogEventsRequest struct {
 
 // FilterLogEventsResponse is the CloudWatch Logs FilterLogEventsResponse shape.
 type FilterLogEventsResponse struct {
-	Events             []FilteredLogEvent  `json:"events,omitempty"`
-	SearchedLogStreams []SearchedLogStream `json:"searchedLogStreams,omitempty"`
+	Events             []FilteredLogEvent  `json:"events,omitzero"`
+	SearchedLogStreams []SearchedLogStream `json:"searchedLogStreams,omitzero"`
 	NextToken          string              `json:"nextToken,omitempty"`
 }
 
@@ -1006,7 +1006,7 @@ type GetLogAnomalyDetectorRequest struct {
 // GetLogAnomalyDetectorResponse shape.
 type GetLogAnomalyDetectorResponse struct {
 	DetectorName          string   `json:"detectorName,omitempty"`
-	LogGroupArnList       []string `json:"logGroupArnList,omitempty"`
+	LogGroupArnList       []string `json:"logGroupArnList,omitzero"`
 	EvaluationFrequency   string   `json:"evaluationFrequency,omitempty"`
 	FilterPattern         string   `json:"filterPattern,omitempty"`
 	AnomalyDetectorStatus string   `json:"anomalyDetectorStatus,omitempty"`
@@ -1031,7 +1031,7 @@ type GetLogEventsRequest struct {
 
 // GetLogEventsResponse is the CloudWatch Logs GetLogEventsResponse shape.
 type GetLogEventsResponse struct {
-	Events            []OutputLogEvent `json:"events,omitempty"`
+	Events            []OutputLogEvent `json:"events,omitzero"`
 	NextForwardToken  string           `json:"nextForwardToken,omitempty"`
 	NextBackwardToken string           `json:"nextBackwardToken,omitempty"`
 }
@@ -1044,7 +1044,7 @@ type GetLogFieldsRequest struct {
 
 // GetLogFieldsResponse is the CloudWatch Logs GetLogFieldsResponse shape.
 type GetLogFieldsResponse struct {
-	LogFields []LogFieldsListItem `json:"logFields,omitempty"`
+	LogFields []LogFieldsListItem `json:"logFields,omitzero"`
 }
 
 // GetLogGroupFieldsRequest is the CloudWatch Logs GetLogGroupFieldsRequest
@@ -1058,7 +1058,7 @@ type GetLogGroupFieldsRequest struct {
 // GetLogGroupFieldsResponse is the CloudWatch Logs GetLogGroupFieldsResponse
 // shape.
 type GetLogGroupFieldsResponse struct {
-	LogGroupFields []LogGroupField `json:"logGroupFields,omitempty"`
+	LogGroupFields []LogGroupField `json:"logGroupFields,omitzero"`
 }
 
 // GetLogObjectRequest is the CloudWatch Logs GetLogObjectRequest shape.
@@ -1086,7 +1086,7 @@ type GetLogRecordRequest struct {
 
 // GetLogRecordResponse is the CloudWatch Logs GetLogRecordResponse shape.
 type GetLogRecordResponse struct {
-	LogRecord map[string]string `json:"logRecord,omitempty"`
+	LogRecord map[string]string `json:"logRecord,omitzero"`
 }
 
 // GetLookupTableRequest is the CloudWatch Logs GetLookupTableRequest shape.
@@ -1115,7 +1115,7 @@ type GetQueryResultsRequest struct {
 // GetQueryResultsResponse is the CloudWatch Logs GetQueryResultsResponse shape.
 type GetQueryResultsResponse struct {
 	QueryLanguage string           `json:"queryLanguage,omitempty"`
-	Results       [][]ResultField  `json:"results,omitempty"`
+	Results       [][]ResultField  `json:"results,omitzero"`
 	Statistics    *QueryStatistics `json:"statistics,omitempty"`
 	Status        string           `json:"status,omitempty"`
 	EncryptionKey string           `json:"encryptionKey,omitempty"`
@@ -1128,7 +1128,7 @@ type GetScheduledQueryHistoryRequest struct {
 	Identifier        string   `json:"identifier,omitempty"`
 	StartTime         *int64   `json:"startTime,omitempty"`
 	EndTime           *int64   `json:"endTime,omitempty"`
-	ExecutionStatuses []string `json:"executionStatuses,omitempty"`
+	ExecutionStatuses []string `json:"executionStatuses,omitzero"`
 	MaxResults        *int64   `json:"maxResults,omitempty"`
 	NextToken         string   `json:"nextToken,omitempty"`
 }
@@ -1138,7 +1138,7 @@ type GetScheduledQueryHistoryRequest struct {
 type GetScheduledQueryHistoryResponse struct {
 	Name              string                 `json:"name,omitempty"`
 	ScheduledQueryArn string                 `json:"scheduledQueryArn,omitempty"`
-	TriggerHistory    []TriggerHistoryRecord `json:"triggerHistory,omitempty"`
+	TriggerHistory    []TriggerHistoryRecord `json:"triggerHistory,omitzero"`
 	NextToken         string                 `json:"nextToken,omitempty"`
 }
 
@@ -1156,7 +1156,7 @@ type GetScheduledQueryResponse struct {
 	Description              string                    `json:"description,omitempty"`
 	QueryLanguage            string                    `json:"queryLanguage,omitempty"`
 	QueryString              string                    `json:"queryString,omitempty"`
-	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitempty"`
 	Timezone                 string                    `json:"timezone,omitempty"`
 	StartTimeOffset          *int64                    `json:"startTimeOffset,omitempty"`
@@ -1181,7 +1181,7 @@ type GetTransformerResponse struct {
 	LogGroupIdentifier string      `json:"logGroupIdentifier,omitempty"`
 	CreationTime       *int64      `json:"creationTime,omitempty"`
 	LastModifiedTime   *int64      `json:"lastModifiedTime,omitempty"`
-	TransformerConfig  []Processor `json:"transformerConfig,omitempty"`
+	TransformerConfig  []Processor `json:"transformerConfig,omitzero"`
 }
 
 // Grok is the CloudWatch Logs Grok shape.
@@ -1257,11 +1257,11 @@ type IntegrationSummary struct {
 // ListAggregateLogGroupSummariesRequest is the CloudWatch Logs
 // ListAggregateLogGroupSummariesRequest shape.
 type ListAggregateLogGroupSummariesRequest struct {
-	AccountIdentifiers    []string           `json:"accountIdentifiers,omitempty"`
+	AccountIdentifiers    []string           `json:"accountIdentifiers,omitzero"`
 	IncludeLinkedAccounts *bool              `json:"includeLinkedAccounts,omitempty"`
 	LogGroupClass         string             `json:"logGroupClass,omitempty"`
 	LogGroupNamePattern   string             `json:"logGroupNamePattern,omitempty"`
-	DataSources           []DataSourceFilter `json:"dataSources,omitempty"`
+	DataSources           []DataSourceFilter `json:"dataSources,omitzero"`
 	GroupBy               string             `json:"groupBy,omitempty"`
 	NextToken             string             `json:"nextToken,omitempty"`
 	Limit                 *int64             `json:"limit,omitempty"`
@@ -1270,7 +1270,7 @@ type ListAggregateLogGroupSummariesRequest struct {
 // ListAggregateLogGroupSummariesResponse is the CloudWatch Logs
 // ListAggregateLogGroupSummariesResponse shape.
 type ListAggregateLogGroupSummariesResponse struct {
-	AggregateLogGroupSummaries []AggregateLogGroupSummary `json:"aggregateLogGroupSummaries,omitempty"`
+	AggregateLogGroupSummaries []AggregateLogGroupSummary `json:"aggregateLogGroupSummaries,omitzero"`
 	NextToken                  string                     `json:"nextToken,omitempty"`
 }
 
@@ -1284,7 +1284,7 @@ type ListAnomaliesRequest struct {
 
 // ListAnomaliesResponse is the CloudWatch Logs ListAnomaliesResponse shape.
 type ListAnomaliesResponse struct {
-	Anomalies []Anomaly `json:"anomalies,omitempty"`
+	Anomalies []Anomaly `json:"anomalies,omitzero"`
 	NextToken string    `json:"nextToken,omitempty"`
 }
 
@@ -1298,7 +1298,7 @@ type ListIntegrationsRequest struct {
 // ListIntegrationsResponse is the CloudWatch Logs ListIntegrationsResponse
 // shape.
 type ListIntegrationsResponse struct {
-	IntegrationSummaries []IntegrationSummary `json:"integrationSummaries,omitempty"`
+	IntegrationSummaries []IntegrationSummary `json:"integrationSummaries,omitzero"`
 }
 
 // ListLogAnomalyDetectorsRequest is the CloudWatch Logs
@@ -1312,7 +1312,7 @@ type ListLogAnomalyDetectorsRequest struct {
 // ListLogAnomalyDetectorsResponse is the CloudWatch Logs
 // ListLogAnomalyDetectorsResponse shape.
 type ListLogAnomalyDetectorsResponse struct {
-	AnomalyDetectors []AnomalyDetector `json:"anomalyDetectors,omitempty"`
+	AnomalyDetectors []AnomalyDetector `json:"anomalyDetectors,omitzero"`
 	NextToken        string            `json:"nextToken,omitempty"`
 }
 
@@ -1327,7 +1327,7 @@ type ListLogGroupsForQueryRequest struct {
 // ListLogGroupsForQueryResponse is the CloudWatch Logs
 // ListLogGroupsForQueryResponse shape.
 type ListLogGroupsForQueryResponse struct {
-	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitzero"`
 	NextToken           string   `json:"nextToken,omitempty"`
 }
 
@@ -1336,17 +1336,17 @@ type ListLogGroupsRequest struct {
 	LogGroupNamePattern   string             `json:"logGroupNamePattern,omitempty"`
 	LogGroupClass         string             `json:"logGroupClass,omitempty"`
 	IncludeLinkedAccounts *bool              `json:"includeLinkedAccounts,omitempty"`
-	AccountIdentifiers    []string           `json:"accountIdentifiers,omitempty"`
+	AccountIdentifiers    []string           `json:"accountIdentifiers,omitzero"`
 	NextToken             string             `json:"nextToken,omitempty"`
 	Limit                 *int64             `json:"limit,omitempty"`
-	DataSources           []DataSourceFilter `json:"dataSources,omitempty"`
-	FieldIndexNames       []string           `json:"fieldIndexNames,omitempty"`
-	LogGroupTags          []TagFilter        `json:"logGroupTags,omitempty"`
+	DataSources           []DataSourceFilter `json:"dataSources,omitzero"`
+	FieldIndexNames       []string           `json:"fieldIndexNames,omitzero"`
+	LogGroupTags          []TagFilter        `json:"logGroupTags,omitzero"`
 }
 
 // ListLogGroupsResponse is the CloudWatch Logs ListLogGroupsResponse shape.
 type ListLogGroupsResponse struct {
-	LogGroups []LogGroupSummary `json:"logGroups,omitempty"`
+	LogGroups []LogGroupSummary `json:"logGroups,omitzero"`
 	NextToken string            `json:"nextToken,omitempty"`
 }
 
@@ -1362,7 +1362,7 @@ type ListScheduledQueriesRequest struct {
 // ListScheduledQueriesResponse shape.
 type ListScheduledQueriesResponse struct {
 	NextToken        string                  `json:"nextToken,omitempty"`
-	ScheduledQueries []ScheduledQuerySummary `json:"scheduledQueries,omitempty"`
+	ScheduledQueries []ScheduledQuerySummary `json:"scheduledQueries,omitzero"`
 }
 
 // ListSourcesForS3TableIntegrationRequest is the CloudWatch Logs
@@ -1376,7 +1376,7 @@ type ListSourcesForS3TableIntegrationRequest struct {
 // ListSourcesForS3TableIntegrationResponse is the CloudWatch Logs
 // ListSourcesForS3TableIntegrationResponse shape.
 type ListSourcesForS3TableIntegrationResponse struct {
-	Sources   []S3TableIntegrationSource `json:"sources,omitempty"`
+	Sources   []S3TableIntegrationSource `json:"sources,omitzero"`
 	NextToken string                     `json:"nextToken,omitempty"`
 }
 
@@ -1389,7 +1389,7 @@ type ListTagsForResourceRequest struct {
 // ListTagsForResourceResponse is the CloudWatch Logs
 // ListTagsForResourceResponse shape.
 type ListTagsForResourceResponse struct {
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitzero"`
 }
 
 // ListTagsLogGroupRequest is the CloudWatch Logs ListTagsLogGroupRequest shape.
@@ -1400,7 +1400,7 @@ type ListTagsLogGroupRequest struct {
 // ListTagsLogGroupResponse is the CloudWatch Logs ListTagsLogGroupResponse
 // shape.
 type ListTagsLogGroupResponse struct {
-	Tags map[string]string `json:"tags,omitempty"`
+	Tags map[string]string `json:"tags,omitzero"`
 }
 
 // ListToMap is the CloudWatch Logs ListToMap shape.
@@ -1431,16 +1431,16 @@ type LiveTailSessionMetadata struct {
 type LiveTailSessionStart struct {
 	RequestId             string   `json:"requestId,omitempty"`
 	SessionId             string   `json:"sessionId,omitempty"`
-	LogGroupIdentifiers   []string `json:"logGroupIdentifiers,omitempty"`
-	LogStreamNames        []string `json:"logStreamNames,omitempty"`
-	LogStreamNamePrefixes []string `json:"logStreamNamePrefixes,omitempty"`
+	LogGroupIdentifiers   []string `json:"logGroupIdentifiers,omitzero"`
+	LogStreamNames        []string `json:"logStreamNames,omitzero"`
+	LogStreamNamePrefixes []string `json:"logStreamNamePrefixes,omitzero"`
 	LogEventFilterPattern string   `json:"logEventFilterPattern,omitempty"`
 }
 
 // LiveTailSessionUpdate is the CloudWatch Logs LiveTailSessionUpdate shape.
 type LiveTailSessionUpdate struct {
 	SessionMetadata *LiveTailSessionMetadata  `json:"sessionMetadata,omitempty"`
-	SessionResults  []LiveTailSessionLogEvent `json:"sessionResults,omitempty"`
+	SessionResults  []LiveTailSessionLogEvent `json:"sessionResults,omitzero"`
 }
 
 // LogEvent is the CloudWatch Logs LogEvent shape.
@@ -1453,7 +1453,7 @@ type LogEvent struct {
 type LogFieldType struct {
 	Type    string              `json:"type,omitempty"`
 	Element *LogFieldType       `json:"element,omitempty"`
-	Fields  []LogFieldsListItem `json:"fields,omitempty"`
+	Fields  []LogFieldsListItem `json:"fields,omitzero"`
 }
 
 // LogFieldsListItem is the CloudWatch Logs LogFieldsListItem shape.
@@ -1472,7 +1472,7 @@ type LogGroup struct {
 	StoredBytes                      *int64   `json:"storedBytes,omitempty"`
 	KmsKeyId                         string   `json:"kmsKeyId,omitempty"`
 	DataProtectionStatus             string   `json:"dataProtectionStatus,omitempty"`
-	InheritedProperties              []string `json:"inheritedProperties,omitempty"`
+	InheritedProperties              []string `json:"inheritedProperties,omitzero"`
 	LogGroupClass                    string   `json:"logGroupClass,omitempty"`
 	LogGroupArn                      string   `json:"logGroupArn,omitempty"`
 	DeletionProtectionEnabled        *bool    `json:"deletionProtectionEnabled,omitempty"`
@@ -1509,7 +1509,7 @@ type LookupTable struct {
 	LookupTableArn  string   `json:"lookupTableArn,omitempty"`
 	LookupTableName string   `json:"lookupTableName,omitempty"`
 	Description     string   `json:"description,omitempty"`
-	TableFields     []string `json:"tableFields,omitempty"`
+	TableFields     []string `json:"tableFields,omitzero"`
 	RecordsCount    *int64   `json:"recordsCount,omitempty"`
 	SizeBytes       *int64   `json:"sizeBytes,omitempty"`
 	LastUpdatedTime *int64   `json:"lastUpdatedTime,omitempty"`
@@ -1518,26 +1518,26 @@ type LookupTable struct {
 
 // LowerCaseString is the CloudWatch Logs LowerCaseString shape.
 type LowerCaseString struct {
-	WithKeys []string `json:"withKeys,omitempty"`
+	WithKeys []string `json:"withKeys,omitzero"`
 }
 
 // MetricFilter is the CloudWatch Logs MetricFilter shape.
 type MetricFilter struct {
 	FilterName                string                 `json:"filterName,omitempty"`
 	FilterPattern             string                 `json:"filterPattern,omitempty"`
-	MetricTransformations     []MetricTransformation `json:"metricTransformations,omitempty"`
+	MetricTransformations     []MetricTransformation `json:"metricTransformations,omitzero"`
 	CreationTime              *int64                 `json:"creationTime,omitempty"`
 	LogGroupName              string                 `json:"logGroupName,omitempty"`
 	ApplyOnTransformedLogs    *bool                  `json:"applyOnTransformedLogs,omitempty"`
 	FieldSelectionCriteria    string                 `json:"fieldSelectionCriteria,omitempty"`
-	EmitSystemFieldDimensions []string               `json:"emitSystemFieldDimensions,omitempty"`
+	EmitSystemFieldDimensions []string               `json:"emitSystemFieldDimensions,omitzero"`
 }
 
 // MetricFilterMatchRecord is the CloudWatch Logs MetricFilterMatchRecord shape.
 type MetricFilterMatchRecord struct {
 	EventNumber     *int64            `json:"eventNumber,omitempty"`
 	EventMessage    string            `json:"eventMessage,omitempty"`
-	ExtractedValues map[string]string `json:"extractedValues,omitempty"`
+	ExtractedValues map[string]string `json:"extractedValues,omitzero"`
 }
 
 // MetricTransformation is the CloudWatch Logs MetricTransformation shape.
@@ -1546,7 +1546,7 @@ type MetricTransformation struct {
 	MetricNamespace string            `json:"metricNamespace,omitempty"`
 	MetricValue     string            `json:"metricValue,omitempty"`
 	DefaultValue    *float64          `json:"defaultValue,omitempty"`
-	Dimensions      map[string]string `json:"dimensions,omitempty"`
+	Dimensions      map[string]string `json:"dimensions,omitzero"`
 	Unit            string            `json:"unit,omitempty"`
 }
 
@@ -1559,7 +1559,7 @@ type MoveKeyEntry struct {
 
 // MoveKeys is the CloudWatch Logs MoveKeys shape.
 type MoveKeys struct {
-	Entries []MoveKeyEntry `json:"entries,omitempty"`
+	Entries []MoveKeyEntry `json:"entries,omitzero"`
 }
 
 // OpenSearchApplication is the CloudWatch Logs OpenSearchApplication shape.
@@ -1628,7 +1628,7 @@ type OpenSearchNetworkPolicy struct {
 type OpenSearchResourceConfig struct {
 	KmsKeyArn                 string   `json:"kmsKeyArn,omitempty"`
 	DataSourceRoleArn         string   `json:"dataSourceRoleArn,omitempty"`
-	DashboardViewerPrincipals []string `json:"dashboardViewerPrincipals,omitempty"`
+	DashboardViewerPrincipals []string `json:"dashboardViewerPrincipals,omitzero"`
 	ApplicationArn            string   `json:"applicationArn,omitempty"`
 	RetentionDays             *int64   `json:"retentionDays,omitempty"`
 }
@@ -1708,7 +1708,7 @@ type PatternToken struct {
 	DynamicTokenPosition *int64           `json:"dynamicTokenPosition,omitempty"`
 	IsDynamic            *bool            `json:"isDynamic,omitempty"`
 	TokenString          string           `json:"tokenString,omitempty"`
-	Enumerations         map[string]int64 `json:"enumerations,omitempty"`
+	Enumerations         map[string]int64 `json:"enumerations,omitzero"`
 	InferredTokenName    string           `json:"inferredTokenName,omitempty"`
 }
 
@@ -1801,7 +1801,7 @@ type PutDeliveryDestinationRequest struct {
 	OutputFormat                     string                            `json:"outputFormat,omitempty"`
 	DeliveryDestinationConfiguration *DeliveryDestinationConfiguration `json:"deliveryDestinationConfiguration,omitempty"`
 	DeliveryDestinationType          string                            `json:"deliveryDestinationType,omitempty"`
-	Tags                             map[string]string                 `json:"tags,omitempty"`
+	Tags                             map[string]string                 `json:"tags,omitzero"`
 }
 
 // PutDeliveryDestinationResponse is the CloudWatch Logs
@@ -1816,8 +1816,8 @@ type PutDeliverySourceRequest struct {
 	Name                        string            `json:"name,omitempty"`
 	ResourceArn                 string            `json:"resourceArn,omitempty"`
 	LogType                     string            `json:"logType,omitempty"`
-	Tags                        map[string]string `json:"tags,omitempty"`
-	DeliverySourceConfiguration map[string]string `json:"deliverySourceConfiguration,omitempty"`
+	Tags                        map[string]string `json:"tags,omitzero"`
+	DeliverySourceConfiguration map[string]string `json:"deliverySourceConfiguration,omitzero"`
 }
 
 // PutDeliverySourceResponse is the CloudWatch Logs PutDeliverySourceResponse
@@ -1839,7 +1839,7 @@ type PutDestinationRequest struct {
 	DestinationName string            `json:"destinationName,omitempty"`
 	TargetArn       string            `json:"targetArn,omitempty"`
 	RoleArn         string            `json:"roleArn,omitempty"`
-	Tags            map[string]string `json:"tags,omitempty"`
+	Tags            map[string]string `json:"tags,omitzero"`
 }
 
 // PutDestinationResponse is the CloudWatch Logs PutDestinationResponse shape.
@@ -1875,7 +1875,7 @@ type PutIntegrationResponse struct {
 type PutLogEventsRequest struct {
 	LogGroupName  string          `json:"logGroupName,omitempty"`
 	LogStreamName string          `json:"logStreamName,omitempty"`
-	LogEvents     []InputLogEvent `json:"logEvents,omitempty"`
+	LogEvents     []InputLogEvent `json:"logEvents,omitzero"`
 	SequenceToken string          `json:"sequenceToken,omitempty"`
 	Entity        *Entity         `json:"entity,omitempty"`
 }
@@ -1899,10 +1899,10 @@ type PutMetricFilterRequest struct {
 	LogGroupName              string                 `json:"logGroupName,omitempty"`
 	FilterName                string                 `json:"filterName,omitempty"`
 	FilterPattern             string                 `json:"filterPattern,omitempty"`
-	MetricTransformations     []MetricTransformation `json:"metricTransformations,omitempty"`
+	MetricTransformations     []MetricTransformation `json:"metricTransformations,omitzero"`
 	ApplyOnTransformedLogs    *bool                  `json:"applyOnTransformedLogs,omitempty"`
 	FieldSelectionCriteria    string                 `json:"fieldSelectionCriteria,omitempty"`
-	EmitSystemFieldDimensions []string               `json:"emitSystemFieldDimensions,omitempty"`
+	EmitSystemFieldDimensions []string               `json:"emitSystemFieldDimensions,omitzero"`
 }
 
 // PutQueryDefinitionRequest is the CloudWatch Logs PutQueryDefinitionRequest
@@ -1911,10 +1911,10 @@ type PutQueryDefinitionRequest struct {
 	QueryLanguage     string           `json:"queryLanguage,omitempty"`
 	Name              string           `json:"name,omitempty"`
 	QueryDefinitionId string           `json:"queryDefinitionId,omitempty"`
-	LogGroupNames     []string         `json:"logGroupNames,omitempty"`
+	LogGroupNames     []string         `json:"logGroupNames,omitzero"`
 	QueryString       string           `json:"queryString,omitempty"`
 	ClientToken       string           `json:"clientToken,omitempty"`
-	Parameters        []QueryParameter `json:"parameters,omitempty"`
+	Parameters        []QueryParameter `json:"parameters,omitzero"`
 }
 
 // PutQueryDefinitionResponse is the CloudWatch Logs PutQueryDefinitionResponse
@@ -1957,13 +1957,13 @@ type PutSubscriptionFilterRequest struct {
 	Distribution           string   `json:"distribution,omitempty"`
 	ApplyOnTransformedLogs *bool    `json:"applyOnTransformedLogs,omitempty"`
 	FieldSelectionCriteria string   `json:"fieldSelectionCriteria,omitempty"`
-	EmitSystemFields       []string `json:"emitSystemFields,omitempty"`
+	EmitSystemFields       []string `json:"emitSystemFields,omitzero"`
 }
 
 // PutTransformerRequest is the CloudWatch Logs PutTransformerRequest shape.
 type PutTransformerRequest struct {
 	LogGroupIdentifier string      `json:"logGroupIdentifier,omitempty"`
-	TransformerConfig  []Processor `json:"transformerConfig,omitempty"`
+	TransformerConfig  []Processor `json:"transformerConfig,omitzero"`
 }
 
 // QueryDefinition is the CloudWatch Logs QueryDefinition shape.
@@ -1973,8 +1973,8 @@ type QueryDefinition struct {
 	Name              string           `json:"name,omitempty"`
 	QueryString       string           `json:"queryString,omitempty"`
 	LastModified      *int64           `json:"lastModified,omitempty"`
-	LogGroupNames     []string         `json:"logGroupNames,omitempty"`
-	Parameters        []QueryParameter `json:"parameters,omitempty"`
+	LogGroupNames     []string         `json:"logGroupNames,omitzero"`
+	Parameters        []QueryParameter `json:"parameters,omitzero"`
 }
 
 // QueryInfo is the CloudWatch Logs QueryInfo shape.
@@ -2034,7 +2034,7 @@ type RenameKeyEntry struct {
 
 // RenameKeys is the CloudWatch Logs RenameKeys shape.
 type RenameKeys struct {
-	Entries []RenameKeyEntry `json:"entries,omitempty"`
+	Entries []RenameKeyEntry `json:"entries,omitzero"`
 }
 
 // ResourceConfig is the CloudWatch Logs ResourceConfig shape.
@@ -2121,7 +2121,7 @@ type SearchedLogStream struct {
 
 // SplitString is the CloudWatch Logs SplitString shape.
 type SplitString struct {
-	Entries []SplitStringEntry `json:"entries,omitempty"`
+	Entries []SplitStringEntry `json:"entries,omitzero"`
 }
 
 // SplitStringEntry is the CloudWatch Logs SplitStringEntry shape.
@@ -2132,9 +2132,9 @@ type SplitStringEntry struct {
 
 // StartLiveTailRequest is the CloudWatch Logs StartLiveTailRequest shape.
 type StartLiveTailRequest struct {
-	LogGroupIdentifiers   []string `json:"logGroupIdentifiers,omitempty"`
-	LogStreamNames        []string `json:"logStreamNames,omitempty"`
-	LogStreamNamePrefixes []string `json:"logStreamNamePrefixes,omitempty"`
+	LogGroupIdentifiers   []string `json:"logGroupIdentifiers,omitzero"`
+	LogStreamNames        []string `json:"logStreamNames,omitzero"`
+	LogStreamNamePrefixes []string `json:"logStreamNamePrefixes,omitzero"`
 	LogEventFilterPattern string   `json:"logEventFilterPattern,omitempty"`
 }
 
@@ -2154,8 +2154,8 @@ type StartLiveTailResponseStream struct {
 type StartQueryRequest struct {
 	QueryLanguage       string   `json:"queryLanguage,omitempty"`
 	LogGroupName        string   `json:"logGroupName,omitempty"`
-	LogGroupNames       []string `json:"logGroupNames,omitempty"`
-	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitempty"`
+	LogGroupNames       []string `json:"logGroupNames,omitzero"`
+	LogGroupIdentifiers []string `json:"logGroupIdentifiers,omitzero"`
 	StartTime           *int64   `json:"startTime,omitempty"`
 	EndTime             *int64   `json:"endTime,omitempty"`
 	QueryString         string   `json:"queryString,omitempty"`
@@ -2188,12 +2188,12 @@ type SubscriptionFilter struct {
 	ApplyOnTransformedLogs *bool    `json:"applyOnTransformedLogs,omitempty"`
 	CreationTime           *int64   `json:"creationTime,omitempty"`
 	FieldSelectionCriteria string   `json:"fieldSelectionCriteria,omitempty"`
-	EmitSystemFields       []string `json:"emitSystemFields,omitempty"`
+	EmitSystemFields       []string `json:"emitSystemFields,omitzero"`
 }
 
 // SubstituteString is the CloudWatch Logs SubstituteString shape.
 type SubstituteString struct {
-	Entries []SubstituteStringEntry `json:"entries,omitempty"`
+	Entries []SubstituteStringEntry `json:"entries,omitzero"`
 }
 
 // SubstituteStringEntry is the CloudWatch Logs SubstituteStringEntry shape.
@@ -2212,42 +2212,42 @@ type SuppressionPeriod struct {
 // TagFilter is the CloudWatch Logs TagFilter shape.
 type TagFilter struct {
 	Key    string   `json:"key,omitempty"`
-	Values []string `json:"values,omitempty"`
+	Values []string `json:"values,omitzero"`
 }
 
 // TagLogGroupRequest is the CloudWatch Logs TagLogGroupRequest shape.
 type TagLogGroupRequest struct {
 	LogGroupName string            `json:"logGroupName,omitempty"`
-	Tags         map[string]string `json:"tags,omitempty"`
+	Tags         map[string]string `json:"tags,omitzero"`
 }
 
 // TagResourceRequest is the CloudWatch Logs TagResourceRequest shape.
 type TagResourceRequest struct {
 	ResourceArn string            `json:"resourceArn,omitempty"`
-	Tags        map[string]string `json:"tags,omitempty"`
+	Tags        map[string]string `json:"tags,omitzero"`
 }
 
 // TestMetricFilterRequest is the CloudWatch Logs TestMetricFilterRequest shape.
 type TestMetricFilterRequest struct {
 	FilterPattern    string   `json:"filterPattern,omitempty"`
-	LogEventMessages []string `json:"logEventMessages,omitempty"`
+	LogEventMessages []string `json:"logEventMessages,omitzero"`
 }
 
 // TestMetricFilterResponse is the CloudWatch Logs TestMetricFilterResponse
 // shape.
 type TestMetricFilterResponse struct {
-	Matches []MetricFilterMatchRecord `json:"matches,omitempty"`
+	Matches []MetricFilterMatchRecord `json:"matches,omitzero"`
 }
 
 // TestTransformerRequest is the CloudWatch Logs TestTransformerRequest shape.
 type TestTransformerRequest struct {
-	TransformerConfig []Processor `json:"transformerConfig,omitempty"`
-	LogEventMessages  []string    `json:"logEventMessages,omitempty"`
+	TransformerConfig []Processor `json:"transformerConfig,omitzero"`
+	LogEventMessages  []string    `json:"logEventMessages,omitzero"`
 }
 
 // TestTransformerResponse is the CloudWatch Logs TestTransformerResponse shape.
 type TestTransformerResponse struct {
-	TransformedLogs []TransformedLogRecord `json:"transformedLogs,omitempty"`
+	TransformedLogs []TransformedLogRecord `json:"transformedLogs,omitzero"`
 }
 
 // TransformedLogRecord is the CloudWatch Logs TransformedLogRecord shape.
@@ -2263,17 +2263,17 @@ type TriggerHistoryRecord struct {
 	ExecutionStatus    string                      `json:"executionStatus,omitempty"`
 	TriggeredTimestamp *int64                      `json:"triggeredTimestamp,omitempty"`
 	ErrorMessage       string                      `json:"errorMessage,omitempty"`
-	Destinations       []ScheduledQueryDestination `json:"destinations,omitempty"`
+	Destinations       []ScheduledQueryDestination `json:"destinations,omitzero"`
 }
 
 // TrimString is the CloudWatch Logs TrimString shape.
 type TrimString struct {
-	WithKeys []string `json:"withKeys,omitempty"`
+	WithKeys []string `json:"withKeys,omitzero"`
 }
 
 // TypeConverter is the CloudWatch Logs TypeConverter shape.
 type TypeConverter struct {
-	Entries []TypeConverterEntry `json:"entries,omitempty"`
+	Entries []TypeConverterEntry `json:"entries,omitzero"`
 }
 
 // TypeConverterEntry is the CloudWatch Logs TypeConverterEntry shape.
@@ -2285,13 +2285,13 @@ type TypeConverterEntry struct {
 // UntagLogGroupRequest is the CloudWatch Logs UntagLogGroupRequest shape.
 type UntagLogGroupRequest struct {
 	LogGroupName string   `json:"logGroupName,omitempty"`
-	Tags         []string `json:"tags,omitempty"`
+	Tags         []string `json:"tags,omitzero"`
 }
 
 // UntagResourceRequest is the CloudWatch Logs UntagResourceRequest shape.
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"resourceArn,omitempty"`
-	TagKeys     []string `json:"tagKeys,omitempty"`
+	TagKeys     []string `json:"tagKeys,omitzero"`
 }
 
 // UpdateAnomalyRequest is the CloudWatch Logs UpdateAnomalyRequest shape.
@@ -2308,7 +2308,7 @@ type UpdateAnomalyRequest struct {
 // UpdateDeliveryConfigurationRequest shape.
 type UpdateDeliveryConfigurationRequest struct {
 	Id                      string                   `json:"id,omitempty"`
-	RecordFields            []string                 `json:"recordFields,omitempty"`
+	RecordFields            []string                 `json:"recordFields,omitzero"`
 	FieldDelimiter          string                   `json:"fieldDelimiter,omitempty"`
 	S3DeliveryConfiguration *S3DeliveryConfiguration `json:"s3DeliveryConfiguration,omitempty"`
 }
@@ -2351,7 +2351,7 @@ type UpdateScheduledQueryRequest struct {
 	Description              string                    `json:"description,omitempty"`
 	QueryLanguage            string                    `json:"queryLanguage,omitempty"`
 	QueryString              string                    `json:"queryString,omitempty"`
-	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitempty"`
 	Timezone                 string                    `json:"timezone,omitempty"`
 	StartTimeOffset          *int64                    `json:"startTimeOffset,omitempty"`
@@ -2370,7 +2370,7 @@ type UpdateScheduledQueryResponse struct {
 	Description              string                    `json:"description,omitempty"`
 	QueryLanguage            string                    `json:"queryLanguage,omitempty"`
 	QueryString              string                    `json:"queryString,omitempty"`
-	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitempty"`
+	LogGroupIdentifiers      []string                  `json:"logGroupIdentifiers,omitzero"`
 	ScheduleExpression       string                    `json:"scheduleExpression,omitempty"`
 	Timezone                 string                    `json:"timezone,omitempty"`
 	StartTimeOffset          *int64                    `json:"startTimeOffset,omitempty"`
@@ -2387,7 +2387,7 @@ type UpdateScheduledQueryResponse struct {
 
 // UpperCaseString is the CloudWatch Logs UpperCaseString shape.
 type UpperCaseString struct {
-	WithKeys []string `json:"withKeys,omitempty"`
+	WithKeys []string `json:"withKeys,omitzero"`
 }
 
 // ActionStatusValues lists the values of the CloudWatch Logs ActionStatus enum.

@@ -19,8 +19,8 @@ type APIErrorType struct {
 // BatchGetSecretValueRequest is the Secrets Manager BatchGetSecretValueRequest
 // shape.
 type BatchGetSecretValueRequest struct {
-	SecretIdList []string `json:"SecretIdList,omitempty"`
-	Filters      []Filter `json:"Filters,omitempty"`
+	SecretIdList []string `json:"SecretIdList,omitzero"`
+	Filters      []Filter `json:"Filters,omitzero"`
 	MaxResults   *int64   `json:"MaxResults,omitempty"`
 	NextToken    string   `json:"NextToken,omitempty"`
 }
@@ -28,9 +28,9 @@ type BatchGetSecretValueRequest struct {
 // BatchGetSecretValueResponse is the Secrets Manager
 // BatchGetSecretValueResponse shape.
 type BatchGetSecretValueResponse struct {
-	SecretValues []SecretValueEntry `json:"SecretValues,omitempty"`
+	SecretValues []SecretValueEntry `json:"SecretValues,omitzero"`
 	NextToken    string             `json:"NextToken,omitempty"`
-	Errors       []APIErrorType     `json:"Errors,omitempty"`
+	Errors       []APIErrorType     `json:"Errors,omitzero"`
 }
 
 // CancelRotateSecretRequest is the Secrets Manager CancelRotateSecretRequest
@@ -55,8 +55,8 @@ type CreateSecretRequest struct {
 	KmsKeyId                    string              `json:"KmsKeyId,omitempty"`
 	SecretBinary                []byte              `json:"SecretBinary,omitempty"`
 	SecretString                string              `json:"SecretString,omitempty"`
-	Tags                        []Tag               `json:"Tags,omitempty"`
-	AddReplicaRegions           []ReplicaRegionType `json:"AddReplicaRegions,omitempty"`
+	Tags                        []Tag               `json:"Tags,omitzero"`
+	AddReplicaRegions           []ReplicaRegionType `json:"AddReplicaRegions,omitzero"`
 	ForceOverwriteReplicaSecret *bool               `json:"ForceOverwriteReplicaSecret,omitempty"`
 	Type                        string              `json:"Type,omitempty"`
 }
@@ -66,7 +66,7 @@ type CreateSecretResponse struct {
 	ARN               string                  `json:"ARN,omitempty"`
 	Name              string                  `json:"Name,omitempty"`
 	VersionId         string                  `json:"VersionId,omitempty"`
-	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitempty"`
+	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitzero"`
 }
 
 // DeleteResourcePolicyRequest is the Secrets Manager
@@ -111,19 +111,19 @@ type DescribeSecretResponse struct {
 	RotationEnabled                *bool                                `json:"RotationEnabled,omitempty"`
 	RotationLambdaARN              string                               `json:"RotationLambdaARN,omitempty"`
 	RotationRules                  *RotationRulesType                   `json:"RotationRules,omitempty"`
-	ExternalSecretRotationMetadata []ExternalSecretRotationMetadataItem `json:"ExternalSecretRotationMetadata,omitempty"`
+	ExternalSecretRotationMetadata []ExternalSecretRotationMetadataItem `json:"ExternalSecretRotationMetadata,omitzero"`
 	ExternalSecretRotationRoleArn  string                               `json:"ExternalSecretRotationRoleArn,omitempty"`
 	LastRotatedDate                *shape.Time                          `json:"LastRotatedDate,omitempty"`
 	LastChangedDate                *shape.Time                          `json:"LastChangedDate,omitempty"`
 	LastAccessedDate               *shape.Time                          `json:"LastAccessedDate,omitempty"`
 	DeletedDate                    *shape.Time                          `json:"DeletedDate,omitempty"`
 	NextRotationDate               *shape.Time                          `json:"NextRotationDate,omitempty"`
-	Tags                           []Tag                                `json:"Tags,omitempty"`
-	VersionIdsToStages             map[string][]string                  `json:"VersionIdsToStages,omitempty"`
+	Tags                           []Tag                                `json:"Tags,omitzero"`
+	VersionIdsToStages             map[string][]string                  `json:"VersionIdsToStages,omitzero"`
 	OwningService                  string                               `json:"OwningService,omitempty"`
 	CreatedDate                    *shape.Time                          `json:"CreatedDate,omitempty"`
 	PrimaryRegion                  string                               `json:"PrimaryRegion,omitempty"`
-	ReplicationStatus              []ReplicationStatusType              `json:"ReplicationStatus,omitempty"`
+	ReplicationStatus              []ReplicationStatusType              `json:"ReplicationStatus,omitzero"`
 }
 
 // ExternalSecretRotationMetadataItem is the Secrets Manager
@@ -136,7 +136,7 @@ type ExternalSecretRotationMetadataItem struct {
 // Filter is the Secrets Manager Filter shape.
 type Filter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // GetRandomPasswordRequest is the Secrets Manager GetRandomPasswordRequest
@@ -186,7 +186,7 @@ type GetSecretValueResponse struct {
 	VersionId     string      `json:"VersionId,omitempty"`
 	SecretBinary  []byte      `json:"SecretBinary,omitempty"`
 	SecretString  string      `json:"SecretString,omitempty"`
-	VersionStages []string    `json:"VersionStages,omitempty"`
+	VersionStages []string    `json:"VersionStages,omitzero"`
 	CreatedDate   *shape.Time `json:"CreatedDate,omitempty"`
 }
 
@@ -202,7 +202,7 @@ type ListSecretVersionIdsRequest struct {
 // ListSecretVersionIdsResponse is the Secrets Manager
 // ListSecretVersionIdsResponse shape.
 type ListSecretVersionIdsResponse struct {
-	Versions  []SecretVersionsListEntry `json:"Versions,omitempty"`
+	Versions  []SecretVersionsListEntry `json:"Versions,omitzero"`
 	NextToken string                    `json:"NextToken,omitempty"`
 	ARN       string                    `json:"ARN,omitempty"`
 	Name      string                    `json:"Name,omitempty"`
@@ -213,14 +213,14 @@ type ListSecretsRequest struct {
 	IncludePlannedDeletion *bool    `json:"IncludePlannedDeletion,omitempty"`
 	MaxResults             *int64   `json:"MaxResults,omitempty"`
 	NextToken              string   `json:"NextToken,omitempty"`
-	Filters                []Filter `json:"Filters,omitempty"`
+	Filters                []Filter `json:"Filters,omitzero"`
 	SortOrder              string   `json:"SortOrder,omitempty"`
 	SortBy                 string   `json:"SortBy,omitempty"`
 }
 
 // ListSecretsResponse is the Secrets Manager ListSecretsResponse shape.
 type ListSecretsResponse struct {
-	SecretList []SecretListEntry `json:"SecretList,omitempty"`
+	SecretList []SecretListEntry `json:"SecretList,omitzero"`
 	NextToken  string            `json:"NextToken,omitempty"`
 }
 
@@ -245,7 +245,7 @@ type PutSecretValueRequest struct {
 	ClientRequestToken string   `json:"ClientRequestToken,omitempty"`
 	SecretBinary       []byte   `json:"SecretBinary,omitempty"`
 	SecretString       string   `json:"SecretString,omitempty"`
-	VersionStages      []string `json:"VersionStages,omitempty"`
+	VersionStages      []string `json:"VersionStages,omitzero"`
 	RotationToken      string   `json:"RotationToken,omitempty"`
 }
 
@@ -254,21 +254,21 @@ type PutSecretValueResponse struct {
 	ARN           string   `json:"ARN,omitempty"`
 	Name          string   `json:"Name,omitempty"`
 	VersionId     string   `json:"VersionId,omitempty"`
-	VersionStages []string `json:"VersionStages,omitempty"`
+	VersionStages []string `json:"VersionStages,omitzero"`
 }
 
 // RemoveRegionsFromReplicationRequest is the Secrets Manager
 // RemoveRegionsFromReplicationRequest shape.
 type RemoveRegionsFromReplicationRequest struct {
 	SecretId             string   `json:"SecretId,omitempty"`
-	RemoveReplicaRegions []string `json:"RemoveReplicaRegions,omitempty"`
+	RemoveReplicaRegions []string `json:"RemoveReplicaRegions,omitzero"`
 }
 
 // RemoveRegionsFromReplicationResponse is the Secrets Manager
 // RemoveRegionsFromReplicationResponse shape.
 type RemoveRegionsFromReplicationResponse struct {
 	ARN               string                  `json:"ARN,omitempty"`
-	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitempty"`
+	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitzero"`
 }
 
 // ReplicaRegionType is the Secrets Manager ReplicaRegionType shape.
@@ -281,7 +281,7 @@ type ReplicaRegionType struct {
 // ReplicateSecretToRegionsRequest shape.
 type ReplicateSecretToRegionsRequest struct {
 	SecretId                    string              `json:"SecretId,omitempty"`
-	AddReplicaRegions           []ReplicaRegionType `json:"AddReplicaRegions,omitempty"`
+	AddReplicaRegions           []ReplicaRegionType `json:"AddReplicaRegions,omitzero"`
 	ForceOverwriteReplicaSecret *bool               `json:"ForceOverwriteReplicaSecret,omitempty"`
 }
 
@@ -289,7 +289,7 @@ type ReplicateSecretToRegionsRequest struct {
 // ReplicateSecretToRegionsResponse shape.
 type ReplicateSecretToRegionsResponse struct {
 	ARN               string                  `json:"ARN,omitempty"`
-	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitempty"`
+	ReplicationStatus []ReplicationStatusType `json:"ReplicationStatus,omitzero"`
 }
 
 // ReplicationStatusType is the Secrets Manager ReplicationStatusType shape.
@@ -318,7 +318,7 @@ type RotateSecretRequest struct {
 	ClientRequestToken             string                               `json:"ClientRequestToken,omitempty"`
 	RotationLambdaARN              string                               `json:"RotationLambdaARN,omitempty"`
 	RotationRules                  *RotationRulesType                   `json:"RotationRules,omitempty"`
-	ExternalSecretRotationMetadata []ExternalSecretRotationMetadataItem `json:"ExternalSecretRotationMetadata,omitempty"`
+	ExternalSecretRotationMetadata []ExternalSecretRotationMetadataItem `json:"ExternalSecretRotationMetadata,omitzero"`
 	ExternalSecretRotationRoleArn  string                               `json:"ExternalSecretRotationRoleArn,omitempty"`
 	RotateImmediately              *bool                                `json:"RotateImmediately,omitempty"`
 }
@@ -347,15 +347,15 @@ type SecretListEntry struct {
 	RotationEnabled                *bool                                `json:"RotationEnabled,omitempty"`
 	RotationLambdaARN              string                               `json:"RotationLambdaARN,omitempty"`
 	RotationRules                  *RotationRulesType                   `json:"RotationRules,omitempty"`
-	ExternalSecretRotationMetadata []ExternalSecretRotationMetadataItem `json:"ExternalSecretRotationMetadata,omitempty"`
+	ExternalSecretRotationMetadata []ExternalSecretRotationMetadataItem `json:"ExternalSecretRotationMetadata,omitzero"`
 	ExternalSecretRotationRoleArn  string                               `json:"ExternalSecretRotationRoleArn,omitempty"`
 	LastRotatedDate                *shape.Time                          `json:"LastRotatedDate,omitempty"`
 	LastChangedDate                *shape.Time                          `json:"LastChangedDate,omitempty"`
 	LastAccessedDate               *shape.Time                          `json:"LastAccessedDate,omitempty"`
 	DeletedDate                    *shape.Time                          `json:"DeletedDate,omitempty"`
 	NextRotationDate               *shape.Time                          `json:"NextRotationDate,omitempty"`
-	Tags                           []Tag                                `json:"Tags,omitempty"`
-	SecretVersionsToStages         map[string][]string                  `json:"SecretVersionsToStages,omitempty"`
+	Tags                           []Tag                                `json:"Tags,omitzero"`
+	SecretVersionsToStages         map[string][]string                  `json:"SecretVersionsToStages,omitzero"`
 	OwningService                  string                               `json:"OwningService,omitempty"`
 	CreatedDate                    *shape.Time                          `json:"CreatedDate,omitempty"`
 	PrimaryRegion                  string                               `json:"PrimaryRegion,omitempty"`
@@ -368,17 +368,17 @@ type SecretValueEntry struct {
 	VersionId     string      `json:"VersionId,omitempty"`
 	SecretBinary  []byte      `json:"SecretBinary,omitempty"`
 	SecretString  string      `json:"SecretString,omitempty"`
-	VersionStages []string    `json:"VersionStages,omitempty"`
+	VersionStages []string    `json:"VersionStages,omitzero"`
 	CreatedDate   *shape.Time `json:"CreatedDate,omitempty"`
 }
 
 // SecretVersionsListEntry is the Secrets Manager SecretVersionsListEntry shape.
 type SecretVersionsListEntry struct {
 	VersionId        string      `json:"VersionId,omitempty"`
-	VersionStages    []string    `json:"VersionStages,omitempty"`
+	VersionStages    []string    `json:"VersionStages,omitzero"`
 	LastAccessedDate *shape.Time `json:"LastAccessedDate,omitempty"`
 	CreatedDate      *shape.Time `json:"CreatedDate,omitempty"`
-	KmsKeyIds        []string    `json:"KmsKeyIds,omitempty"`
+	KmsKeyIds        []string    `json:"KmsKeyIds,omitzero"`
 }
 
 // StopReplicationToReplicaRequest is the Secrets Manager
@@ -402,13 +402,13 @@ type Tag struct {
 // TagResourceRequest is the Secrets Manager TagResourceRequest shape.
 type TagResourceRequest struct {
 	SecretId string `json:"SecretId,omitempty"`
-	Tags     []Tag  `json:"Tags,omitempty"`
+	Tags     []Tag  `json:"Tags,omitzero"`
 }
 
 // UntagResourceRequest is the Secrets Manager UntagResourceRequest shape.
 type UntagResourceRequest struct {
 	SecretId string   `json:"SecretId,omitempty"`
-	TagKeys  []string `json:"TagKeys,omitempty"`
+	TagKeys  []string `json:"TagKeys,omitzero"`
 }
 
 // UpdateSecretRequest is the Secrets Manager UpdateSecretRequest shape.
@@ -456,7 +456,7 @@ type ValidateResourcePolicyRequest struct {
 // ValidateResourcePolicyResponse shape.
 type ValidateResourcePolicyResponse struct {
 	PolicyValidationPassed *bool                   `json:"PolicyValidationPassed,omitempty"`
-	ValidationErrors       []ValidationErrorsEntry `json:"ValidationErrors,omitempty"`
+	ValidationErrors       []ValidationErrorsEntry `json:"ValidationErrors,omitzero"`
 }
 
 // ValidationErrorsEntry is the Secrets Manager ValidationErrorsEntry shape.

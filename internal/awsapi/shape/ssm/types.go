@@ -26,14 +26,14 @@ type Activation struct {
 	ExpirationDate      *shape.Time `json:"ExpirationDate,omitempty"`
 	Expired             *bool       `json:"Expired,omitempty"`
 	CreatedDate         *shape.Time `json:"CreatedDate,omitempty"`
-	Tags                []Tag       `json:"Tags,omitempty"`
+	Tags                []Tag       `json:"Tags,omitzero"`
 }
 
 // AddTagsToResourceRequest is the SSM AddTagsToResourceRequest shape.
 type AddTagsToResourceRequest struct {
 	ResourceType string `json:"ResourceType,omitempty"`
 	ResourceId   string `json:"ResourceId,omitempty"`
-	Tags         []Tag  `json:"Tags,omitempty"`
+	Tags         []Tag  `json:"Tags,omitzero"`
 }
 
 // AddTagsToResourceResult is the SSM AddTagsToResourceResult shape.
@@ -48,7 +48,7 @@ type Alarm struct {
 // AlarmConfiguration is the SSM AlarmConfiguration shape.
 type AlarmConfiguration struct {
 	IgnorePollAlarmFailure *bool   `json:"IgnorePollAlarmFailure,omitempty"`
-	Alarms                 []Alarm `json:"Alarms,omitempty"`
+	Alarms                 []Alarm `json:"Alarms,omitzero"`
 }
 
 // AlarmStateInformation is the SSM AlarmStateInformation shape.
@@ -79,14 +79,14 @@ type Association struct {
 	AssociationId      string                `json:"AssociationId,omitempty"`
 	AssociationVersion string                `json:"AssociationVersion,omitempty"`
 	DocumentVersion    string                `json:"DocumentVersion,omitempty"`
-	Targets            []Target              `json:"Targets,omitempty"`
+	Targets            []Target              `json:"Targets,omitzero"`
 	LastExecutionDate  *shape.Time           `json:"LastExecutionDate,omitempty"`
 	Overview           *AssociationOverview  `json:"Overview,omitempty"`
 	ScheduleExpression string                `json:"ScheduleExpression,omitempty"`
 	AssociationName    string                `json:"AssociationName,omitempty"`
 	ScheduleOffset     *int64                `json:"ScheduleOffset,omitempty"`
 	Duration           *int64                `json:"Duration,omitempty"`
-	TargetMaps         []map[string][]string `json:"TargetMaps,omitempty"`
+	TargetMaps         []map[string][]string `json:"TargetMaps,omitzero"`
 }
 
 // AssociationDescription is the SSM AssociationDescription shape.
@@ -100,9 +100,9 @@ type AssociationDescription struct {
 	Overview                      *AssociationOverview               `json:"Overview,omitempty"`
 	DocumentVersion               string                             `json:"DocumentVersion,omitempty"`
 	AutomationTargetParameterName string                             `json:"AutomationTargetParameterName,omitempty"`
-	Parameters                    map[string][]string                `json:"Parameters,omitempty"`
+	Parameters                    map[string][]string                `json:"Parameters,omitzero"`
 	AssociationId                 string                             `json:"AssociationId,omitempty"`
-	Targets                       []Target                           `json:"Targets,omitempty"`
+	Targets                       []Target                           `json:"Targets,omitzero"`
 	ScheduleExpression            string                             `json:"ScheduleExpression,omitempty"`
 	OutputLocation                *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
 	LastExecutionDate             *shape.Time                        `json:"LastExecutionDate,omitempty"`
@@ -113,13 +113,13 @@ type AssociationDescription struct {
 	ComplianceSeverity            string                             `json:"ComplianceSeverity,omitempty"`
 	SyncCompliance                string                             `json:"SyncCompliance,omitempty"`
 	ApplyOnlyAtCronInterval       *bool                              `json:"ApplyOnlyAtCronInterval,omitempty"`
-	CalendarNames                 []string                           `json:"CalendarNames,omitempty"`
-	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitempty"`
+	CalendarNames                 []string                           `json:"CalendarNames,omitzero"`
+	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitzero"`
 	ScheduleOffset                *int64                             `json:"ScheduleOffset,omitempty"`
 	Duration                      *int64                             `json:"Duration,omitempty"`
-	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitempty"`
+	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitzero"`
 	AlarmConfiguration            *AlarmConfiguration                `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms               []AlarmStateInformation            `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms               []AlarmStateInformation            `json:"TriggeredAlarms,omitzero"`
 	AssociationDispatchAssumeRole string                             `json:"AssociationDispatchAssumeRole,omitempty"`
 }
 
@@ -134,7 +134,7 @@ type AssociationExecution struct {
 	LastExecutionDate     *shape.Time             `json:"LastExecutionDate,omitempty"`
 	ResourceCountByStatus string                  `json:"ResourceCountByStatus,omitempty"`
 	AlarmConfiguration    *AlarmConfiguration     `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms       []AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms       []AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // AssociationExecutionFilter is the SSM AssociationExecutionFilter shape.
@@ -174,7 +174,7 @@ type AssociationFilter struct {
 type AssociationOverview struct {
 	Status                           string           `json:"Status,omitempty"`
 	DetailedStatus                   string           `json:"DetailedStatus,omitempty"`
-	AssociationStatusAggregatedCount map[string]int64 `json:"AssociationStatusAggregatedCount,omitempty"`
+	AssociationStatusAggregatedCount map[string]int64 `json:"AssociationStatusAggregatedCount,omitzero"`
 }
 
 // AssociationStatus is the SSM AssociationStatus shape.
@@ -192,8 +192,8 @@ type AssociationVersionInfo struct {
 	CreatedDate                   *shape.Time                        `json:"CreatedDate,omitempty"`
 	Name                          string                             `json:"Name,omitempty"`
 	DocumentVersion               string                             `json:"DocumentVersion,omitempty"`
-	Parameters                    map[string][]string                `json:"Parameters,omitempty"`
-	Targets                       []Target                           `json:"Targets,omitempty"`
+	Parameters                    map[string][]string                `json:"Parameters,omitzero"`
+	Targets                       []Target                           `json:"Targets,omitzero"`
 	ScheduleExpression            string                             `json:"ScheduleExpression,omitempty"`
 	OutputLocation                *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
 	AssociationName               string                             `json:"AssociationName,omitempty"`
@@ -202,11 +202,11 @@ type AssociationVersionInfo struct {
 	ComplianceSeverity            string                             `json:"ComplianceSeverity,omitempty"`
 	SyncCompliance                string                             `json:"SyncCompliance,omitempty"`
 	ApplyOnlyAtCronInterval       *bool                              `json:"ApplyOnlyAtCronInterval,omitempty"`
-	CalendarNames                 []string                           `json:"CalendarNames,omitempty"`
-	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitempty"`
+	CalendarNames                 []string                           `json:"CalendarNames,omitzero"`
+	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitzero"`
 	ScheduleOffset                *int64                             `json:"ScheduleOffset,omitempty"`
 	Duration                      *int64                             `json:"Duration,omitempty"`
-	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitempty"`
+	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitzero"`
 	AssociationDispatchAssumeRole string                             `json:"AssociationDispatchAssumeRole,omitempty"`
 }
 
@@ -227,7 +227,7 @@ type AttachmentInformation struct {
 // AttachmentsSource is the SSM AttachmentsSource shape.
 type AttachmentsSource struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	Name   string   `json:"Name,omitempty"`
 }
 
@@ -239,10 +239,10 @@ type AutomationExecution struct {
 	ExecutionStartTime          *shape.Time             `json:"ExecutionStartTime,omitempty"`
 	ExecutionEndTime            *shape.Time             `json:"ExecutionEndTime,omitempty"`
 	AutomationExecutionStatus   string                  `json:"AutomationExecutionStatus,omitempty"`
-	StepExecutions              []StepExecution         `json:"StepExecutions,omitempty"`
+	StepExecutions              []StepExecution         `json:"StepExecutions,omitzero"`
 	StepExecutionsTruncated     *bool                   `json:"StepExecutionsTruncated,omitempty"`
-	Parameters                  map[string][]string     `json:"Parameters,omitempty"`
-	Outputs                     map[string][]string     `json:"Outputs,omitempty"`
+	Parameters                  map[string][]string     `json:"Parameters,omitzero"`
+	Outputs                     map[string][]string     `json:"Outputs,omitzero"`
 	FailureMessage              string                  `json:"FailureMessage,omitempty"`
 	Mode                        string                  `json:"Mode,omitempty"`
 	ParentAutomationExecutionId string                  `json:"ParentAutomationExecutionId,omitempty"`
@@ -250,39 +250,39 @@ type AutomationExecution struct {
 	CurrentStepName             string                  `json:"CurrentStepName,omitempty"`
 	CurrentAction               string                  `json:"CurrentAction,omitempty"`
 	TargetParameterName         string                  `json:"TargetParameterName,omitempty"`
-	Targets                     []Target                `json:"Targets,omitempty"`
-	TargetMaps                  []map[string][]string   `json:"TargetMaps,omitempty"`
+	Targets                     []Target                `json:"Targets,omitzero"`
+	TargetMaps                  []map[string][]string   `json:"TargetMaps,omitzero"`
 	ResolvedTargets             *ResolvedTargets        `json:"ResolvedTargets,omitempty"`
 	MaxConcurrency              string                  `json:"MaxConcurrency,omitempty"`
 	MaxErrors                   string                  `json:"MaxErrors,omitempty"`
 	Target                      string                  `json:"Target,omitempty"`
-	TargetLocations             []TargetLocation        `json:"TargetLocations,omitempty"`
+	TargetLocations             []TargetLocation        `json:"TargetLocations,omitzero"`
 	ProgressCounters            *ProgressCounters       `json:"ProgressCounters,omitempty"`
 	AlarmConfiguration          *AlarmConfiguration     `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms             []AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms             []AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	TargetLocationsURL          string                  `json:"TargetLocationsURL,omitempty"`
 	AutomationSubtype           string                  `json:"AutomationSubtype,omitempty"`
 	ScheduledTime               *shape.Time             `json:"ScheduledTime,omitempty"`
-	Runbooks                    []Runbook               `json:"Runbooks,omitempty"`
+	Runbooks                    []Runbook               `json:"Runbooks,omitzero"`
 	OpsItemId                   string                  `json:"OpsItemId,omitempty"`
 	AssociationId               string                  `json:"AssociationId,omitempty"`
 	ChangeRequestName           string                  `json:"ChangeRequestName,omitempty"`
-	Variables                   map[string][]string     `json:"Variables,omitempty"`
+	Variables                   map[string][]string     `json:"Variables,omitzero"`
 }
 
 // AutomationExecutionFilter is the SSM AutomationExecutionFilter shape.
 type AutomationExecutionFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // AutomationExecutionInputs is the SSM AutomationExecutionInputs shape.
 type AutomationExecutionInputs struct {
-	Parameters          map[string][]string   `json:"Parameters,omitempty"`
+	Parameters          map[string][]string   `json:"Parameters,omitzero"`
 	TargetParameterName string                `json:"TargetParameterName,omitempty"`
-	Targets             []Target              `json:"Targets,omitempty"`
-	TargetMaps          []map[string][]string `json:"TargetMaps,omitempty"`
-	TargetLocations     []TargetLocation      `json:"TargetLocations,omitempty"`
+	Targets             []Target              `json:"Targets,omitzero"`
+	TargetMaps          []map[string][]string `json:"TargetMaps,omitzero"`
+	TargetLocations     []TargetLocation      `json:"TargetLocations,omitzero"`
 	TargetLocationsURL  string                `json:"TargetLocationsURL,omitempty"`
 }
 
@@ -296,26 +296,26 @@ type AutomationExecutionMetadata struct {
 	ExecutionEndTime            *shape.Time             `json:"ExecutionEndTime,omitempty"`
 	ExecutedBy                  string                  `json:"ExecutedBy,omitempty"`
 	LogFile                     string                  `json:"LogFile,omitempty"`
-	Outputs                     map[string][]string     `json:"Outputs,omitempty"`
+	Outputs                     map[string][]string     `json:"Outputs,omitzero"`
 	Mode                        string                  `json:"Mode,omitempty"`
 	ParentAutomationExecutionId string                  `json:"ParentAutomationExecutionId,omitempty"`
 	CurrentStepName             string                  `json:"CurrentStepName,omitempty"`
 	CurrentAction               string                  `json:"CurrentAction,omitempty"`
 	FailureMessage              string                  `json:"FailureMessage,omitempty"`
 	TargetParameterName         string                  `json:"TargetParameterName,omitempty"`
-	Targets                     []Target                `json:"Targets,omitempty"`
-	TargetMaps                  []map[string][]string   `json:"TargetMaps,omitempty"`
+	Targets                     []Target                `json:"Targets,omitzero"`
+	TargetMaps                  []map[string][]string   `json:"TargetMaps,omitzero"`
 	ResolvedTargets             *ResolvedTargets        `json:"ResolvedTargets,omitempty"`
 	MaxConcurrency              string                  `json:"MaxConcurrency,omitempty"`
 	MaxErrors                   string                  `json:"MaxErrors,omitempty"`
 	Target                      string                  `json:"Target,omitempty"`
 	AutomationType              string                  `json:"AutomationType,omitempty"`
 	AlarmConfiguration          *AlarmConfiguration     `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms             []AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms             []AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	TargetLocationsURL          string                  `json:"TargetLocationsURL,omitempty"`
 	AutomationSubtype           string                  `json:"AutomationSubtype,omitempty"`
 	ScheduledTime               *shape.Time             `json:"ScheduledTime,omitempty"`
-	Runbooks                    []Runbook               `json:"Runbooks,omitempty"`
+	Runbooks                    []Runbook               `json:"Runbooks,omitzero"`
 	OpsItemId                   string                  `json:"OpsItemId,omitempty"`
 	AssociationId               string                  `json:"AssociationId,omitempty"`
 	ChangeRequestName           string                  `json:"ChangeRequestName,omitempty"`
@@ -323,9 +323,9 @@ type AutomationExecutionMetadata struct {
 
 // AutomationExecutionPreview is the SSM AutomationExecutionPreview shape.
 type AutomationExecutionPreview struct {
-	StepPreviews   map[string]int64 `json:"StepPreviews,omitempty"`
-	Regions        []string         `json:"Regions,omitempty"`
-	TargetPreviews []TargetPreview  `json:"TargetPreviews,omitempty"`
+	StepPreviews   map[string]int64 `json:"StepPreviews,omitzero"`
+	Regions        []string         `json:"Regions,omitzero"`
+	TargetPreviews []TargetPreview  `json:"TargetPreviews,omitzero"`
 	TotalAccounts  *int64           `json:"TotalAccounts,omitempty"`
 }
 
@@ -334,19 +334,19 @@ type BaselineOverride struct {
 	OperatingSystem                          string            `json:"OperatingSystem,omitempty"`
 	GlobalFilters                            *PatchFilterGroup `json:"GlobalFilters,omitempty"`
 	ApprovalRules                            *PatchRuleGroup   `json:"ApprovalRules,omitempty"`
-	ApprovedPatches                          []string          `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches                          []string          `json:"ApprovedPatches,omitzero"`
 	ApprovedPatchesComplianceLevel           string            `json:"ApprovedPatchesComplianceLevel,omitempty"`
-	RejectedPatches                          []string          `json:"RejectedPatches,omitempty"`
+	RejectedPatches                          []string          `json:"RejectedPatches,omitzero"`
 	RejectedPatchesAction                    string            `json:"RejectedPatchesAction,omitempty"`
 	ApprovedPatchesEnableNonSecurity         *bool             `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
-	Sources                                  []PatchSource     `json:"Sources,omitempty"`
+	Sources                                  []PatchSource     `json:"Sources,omitzero"`
 	AvailableSecurityUpdatesComplianceStatus string            `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
 }
 
 // CancelCommandRequest is the SSM CancelCommandRequest shape.
 type CancelCommandRequest struct {
 	CommandId   string   `json:"CommandId,omitempty"`
-	InstanceIds []string `json:"InstanceIds,omitempty"`
+	InstanceIds []string `json:"InstanceIds,omitzero"`
 }
 
 // CancelCommandResult is the SSM CancelCommandResult shape.
@@ -378,9 +378,9 @@ type Command struct {
 	DocumentVersion        string                  `json:"DocumentVersion,omitempty"`
 	Comment                string                  `json:"Comment,omitempty"`
 	ExpiresAfter           *shape.Time             `json:"ExpiresAfter,omitempty"`
-	Parameters             map[string][]string     `json:"Parameters,omitempty"`
-	InstanceIds            []string                `json:"InstanceIds,omitempty"`
-	Targets                []Target                `json:"Targets,omitempty"`
+	Parameters             map[string][]string     `json:"Parameters,omitzero"`
+	InstanceIds            []string                `json:"InstanceIds,omitzero"`
+	Targets                []Target                `json:"Targets,omitzero"`
 	RequestedDateTime      *shape.Time             `json:"RequestedDateTime,omitempty"`
 	Status                 string                  `json:"Status,omitempty"`
 	StatusDetails          string                  `json:"StatusDetails,omitempty"`
@@ -398,7 +398,7 @@ type Command struct {
 	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
 	TimeoutSeconds         *int64                  `json:"TimeoutSeconds,omitempty"`
 	AlarmConfiguration     *AlarmConfiguration     `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms        []AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms        []AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // CommandFilter is the SSM CommandFilter shape.
@@ -421,7 +421,7 @@ type CommandInvocation struct {
 	TraceOutput            string                  `json:"TraceOutput,omitempty"`
 	StandardOutputUrl      string                  `json:"StandardOutputUrl,omitempty"`
 	StandardErrorUrl       string                  `json:"StandardErrorUrl,omitempty"`
-	CommandPlugins         []CommandPlugin         `json:"CommandPlugins,omitempty"`
+	CommandPlugins         []CommandPlugin         `json:"CommandPlugins,omitzero"`
 	ServiceRole            string                  `json:"ServiceRole,omitempty"`
 	NotificationConfig     *NotificationConfig     `json:"NotificationConfig,omitempty"`
 	CloudWatchOutputConfig *CloudWatchOutputConfig `json:"CloudWatchOutputConfig,omitempty"`
@@ -460,7 +460,7 @@ type ComplianceItem struct {
 	Status           string                      `json:"Status,omitempty"`
 	Severity         string                      `json:"Severity,omitempty"`
 	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitempty"`
-	Details          map[string]string           `json:"Details,omitempty"`
+	Details          map[string]string           `json:"Details,omitzero"`
 }
 
 // ComplianceItemEntry is the SSM ComplianceItemEntry shape.
@@ -469,13 +469,13 @@ type ComplianceItemEntry struct {
 	Title    string            `json:"Title,omitempty"`
 	Severity string            `json:"Severity,omitempty"`
 	Status   string            `json:"Status,omitempty"`
-	Details  map[string]string `json:"Details,omitempty"`
+	Details  map[string]string `json:"Details,omitzero"`
 }
 
 // ComplianceStringFilter is the SSM ComplianceStringFilter shape.
 type ComplianceStringFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	Type   string   `json:"Type,omitempty"`
 }
 
@@ -499,8 +499,8 @@ type CreateActivationRequest struct {
 	IamRole              string                     `json:"IamRole,omitempty"`
 	RegistrationLimit    *int64                     `json:"RegistrationLimit,omitempty"`
 	ExpirationDate       *shape.Time                `json:"ExpirationDate,omitempty"`
-	Tags                 []Tag                      `json:"Tags,omitempty"`
-	RegistrationMetadata []RegistrationMetadataItem `json:"RegistrationMetadata,omitempty"`
+	Tags                 []Tag                      `json:"Tags,omitzero"`
+	RegistrationMetadata []RegistrationMetadataItem `json:"RegistrationMetadata,omitzero"`
 }
 
 // CreateActivationResult is the SSM CreateActivationResult shape.
@@ -511,7 +511,7 @@ type CreateActivationResult struct {
 
 // CreateAssociationBatchRequest is the SSM CreateAssociationBatchRequest shape.
 type CreateAssociationBatchRequest struct {
-	Entries                       []CreateAssociationBatchRequestEntry `json:"Entries,omitempty"`
+	Entries                       []CreateAssociationBatchRequestEntry `json:"Entries,omitzero"`
 	AssociationDispatchAssumeRole string                               `json:"AssociationDispatchAssumeRole,omitempty"`
 }
 
@@ -520,10 +520,10 @@ type CreateAssociationBatchRequest struct {
 type CreateAssociationBatchRequestEntry struct {
 	Name                          string                             `json:"Name,omitempty"`
 	InstanceId                    string                             `json:"InstanceId,omitempty"`
-	Parameters                    map[string][]string                `json:"Parameters,omitempty"`
+	Parameters                    map[string][]string                `json:"Parameters,omitzero"`
 	AutomationTargetParameterName string                             `json:"AutomationTargetParameterName,omitempty"`
 	DocumentVersion               string                             `json:"DocumentVersion,omitempty"`
-	Targets                       []Target                           `json:"Targets,omitempty"`
+	Targets                       []Target                           `json:"Targets,omitzero"`
 	ScheduleExpression            string                             `json:"ScheduleExpression,omitempty"`
 	OutputLocation                *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
 	AssociationName               string                             `json:"AssociationName,omitempty"`
@@ -532,18 +532,18 @@ type CreateAssociationBatchRequestEntry struct {
 	ComplianceSeverity            string                             `json:"ComplianceSeverity,omitempty"`
 	SyncCompliance                string                             `json:"SyncCompliance,omitempty"`
 	ApplyOnlyAtCronInterval       *bool                              `json:"ApplyOnlyAtCronInterval,omitempty"`
-	CalendarNames                 []string                           `json:"CalendarNames,omitempty"`
-	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitempty"`
+	CalendarNames                 []string                           `json:"CalendarNames,omitzero"`
+	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitzero"`
 	ScheduleOffset                *int64                             `json:"ScheduleOffset,omitempty"`
 	Duration                      *int64                             `json:"Duration,omitempty"`
-	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitempty"`
+	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitzero"`
 	AlarmConfiguration            *AlarmConfiguration                `json:"AlarmConfiguration,omitempty"`
 }
 
 // CreateAssociationBatchResult is the SSM CreateAssociationBatchResult shape.
 type CreateAssociationBatchResult struct {
-	Successful []AssociationDescription  `json:"Successful,omitempty"`
-	Failed     []FailedCreateAssociation `json:"Failed,omitempty"`
+	Successful []AssociationDescription  `json:"Successful,omitzero"`
+	Failed     []FailedCreateAssociation `json:"Failed,omitzero"`
 }
 
 // CreateAssociationRequest is the SSM CreateAssociationRequest shape.
@@ -551,8 +551,8 @@ type CreateAssociationRequest struct {
 	Name                          string                             `json:"Name,omitempty"`
 	DocumentVersion               string                             `json:"DocumentVersion,omitempty"`
 	InstanceId                    string                             `json:"InstanceId,omitempty"`
-	Parameters                    map[string][]string                `json:"Parameters,omitempty"`
-	Targets                       []Target                           `json:"Targets,omitempty"`
+	Parameters                    map[string][]string                `json:"Parameters,omitzero"`
+	Targets                       []Target                           `json:"Targets,omitzero"`
 	ScheduleExpression            string                             `json:"ScheduleExpression,omitempty"`
 	OutputLocation                *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
 	AssociationName               string                             `json:"AssociationName,omitempty"`
@@ -562,12 +562,12 @@ type CreateAssociationRequest struct {
 	ComplianceSeverity            string                             `json:"ComplianceSeverity,omitempty"`
 	SyncCompliance                string                             `json:"SyncCompliance,omitempty"`
 	ApplyOnlyAtCronInterval       *bool                              `json:"ApplyOnlyAtCronInterval,omitempty"`
-	CalendarNames                 []string                           `json:"CalendarNames,omitempty"`
-	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitempty"`
+	CalendarNames                 []string                           `json:"CalendarNames,omitzero"`
+	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitzero"`
 	ScheduleOffset                *int64                             `json:"ScheduleOffset,omitempty"`
 	Duration                      *int64                             `json:"Duration,omitempty"`
-	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitempty"`
-	Tags                          []Tag                              `json:"Tags,omitempty"`
+	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitzero"`
+	Tags                          []Tag                              `json:"Tags,omitzero"`
 	AlarmConfiguration            *AlarmConfiguration                `json:"AlarmConfiguration,omitempty"`
 	AssociationDispatchAssumeRole string                             `json:"AssociationDispatchAssumeRole,omitempty"`
 }
@@ -580,15 +580,15 @@ type CreateAssociationResult struct {
 // CreateDocumentRequest is the SSM CreateDocumentRequest shape.
 type CreateDocumentRequest struct {
 	Content        string              `json:"Content,omitempty"`
-	Requires       []DocumentRequires  `json:"Requires,omitempty"`
-	Attachments    []AttachmentsSource `json:"Attachments,omitempty"`
+	Requires       []DocumentRequires  `json:"Requires,omitzero"`
+	Attachments    []AttachmentsSource `json:"Attachments,omitzero"`
 	Name           string              `json:"Name,omitempty"`
 	DisplayName    string              `json:"DisplayName,omitempty"`
 	VersionName    string              `json:"VersionName,omitempty"`
 	DocumentType   string              `json:"DocumentType,omitempty"`
 	DocumentFormat string              `json:"DocumentFormat,omitempty"`
 	TargetType     string              `json:"TargetType,omitempty"`
-	Tags           []Tag               `json:"Tags,omitempty"`
+	Tags           []Tag               `json:"Tags,omitzero"`
 }
 
 // CreateDocumentResult is the SSM CreateDocumentResult shape.
@@ -610,7 +610,7 @@ type CreateMaintenanceWindowRequest struct {
 	Cutoff                   *int64 `json:"Cutoff,omitempty"`
 	AllowUnassociatedTargets *bool  `json:"AllowUnassociatedTargets,omitempty"`
 	ClientToken              string `json:"ClientToken,omitempty"`
-	Tags                     []Tag  `json:"Tags,omitempty"`
+	Tags                     []Tag  `json:"Tags,omitzero"`
 }
 
 // CreateMaintenanceWindowResult is the SSM CreateMaintenanceWindowResult shape.
@@ -622,13 +622,13 @@ type CreateMaintenanceWindowResult struct {
 type CreateOpsItemRequest struct {
 	Description      string                      `json:"Description,omitempty"`
 	OpsItemType      string                      `json:"OpsItemType,omitempty"`
-	OperationalData  map[string]OpsItemDataValue `json:"OperationalData,omitempty"`
-	Notifications    []OpsItemNotification       `json:"Notifications,omitempty"`
+	OperationalData  map[string]OpsItemDataValue `json:"OperationalData,omitzero"`
+	Notifications    []OpsItemNotification       `json:"Notifications,omitzero"`
 	Priority         *int64                      `json:"Priority,omitempty"`
-	RelatedOpsItems  []RelatedOpsItem            `json:"RelatedOpsItems,omitempty"`
+	RelatedOpsItems  []RelatedOpsItem            `json:"RelatedOpsItems,omitzero"`
 	Source           string                      `json:"Source,omitempty"`
 	Title            string                      `json:"Title,omitempty"`
-	Tags             []Tag                       `json:"Tags,omitempty"`
+	Tags             []Tag                       `json:"Tags,omitzero"`
 	Category         string                      `json:"Category,omitempty"`
 	Severity         string                      `json:"Severity,omitempty"`
 	ActualStartTime  *shape.Time                 `json:"ActualStartTime,omitempty"`
@@ -647,8 +647,8 @@ type CreateOpsItemResponse struct {
 // CreateOpsMetadataRequest is the SSM CreateOpsMetadataRequest shape.
 type CreateOpsMetadataRequest struct {
 	ResourceId string                   `json:"ResourceId,omitempty"`
-	Metadata   map[string]MetadataValue `json:"Metadata,omitempty"`
-	Tags       []Tag                    `json:"Tags,omitempty"`
+	Metadata   map[string]MetadataValue `json:"Metadata,omitzero"`
+	Tags       []Tag                    `json:"Tags,omitzero"`
 }
 
 // CreateOpsMetadataResult is the SSM CreateOpsMetadataResult shape.
@@ -662,16 +662,16 @@ type CreatePatchBaselineRequest struct {
 	Name                                     string            `json:"Name,omitempty"`
 	GlobalFilters                            *PatchFilterGroup `json:"GlobalFilters,omitempty"`
 	ApprovalRules                            *PatchRuleGroup   `json:"ApprovalRules,omitempty"`
-	ApprovedPatches                          []string          `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches                          []string          `json:"ApprovedPatches,omitzero"`
 	ApprovedPatchesComplianceLevel           string            `json:"ApprovedPatchesComplianceLevel,omitempty"`
 	ApprovedPatchesEnableNonSecurity         *bool             `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
-	RejectedPatches                          []string          `json:"RejectedPatches,omitempty"`
+	RejectedPatches                          []string          `json:"RejectedPatches,omitzero"`
 	RejectedPatchesAction                    string            `json:"RejectedPatchesAction,omitempty"`
 	Description                              string            `json:"Description,omitempty"`
-	Sources                                  []PatchSource     `json:"Sources,omitempty"`
+	Sources                                  []PatchSource     `json:"Sources,omitzero"`
 	AvailableSecurityUpdatesComplianceStatus string            `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
 	ClientToken                              string            `json:"ClientToken,omitempty"`
-	Tags                                     []Tag             `json:"Tags,omitempty"`
+	Tags                                     []Tag             `json:"Tags,omitzero"`
 }
 
 // CreatePatchBaselineResult is the SSM CreatePatchBaselineResult shape.
@@ -786,13 +786,13 @@ type DeleteParameterResult struct {
 
 // DeleteParametersRequest is the SSM DeleteParametersRequest shape.
 type DeleteParametersRequest struct {
-	Names []string `json:"Names,omitempty"`
+	Names []string `json:"Names,omitzero"`
 }
 
 // DeleteParametersResult is the SSM DeleteParametersResult shape.
 type DeleteParametersResult struct {
-	DeletedParameters []string `json:"DeletedParameters,omitempty"`
-	InvalidParameters []string `json:"InvalidParameters,omitempty"`
+	DeletedParameters []string `json:"DeletedParameters,omitzero"`
+	InvalidParameters []string `json:"InvalidParameters,omitzero"`
 }
 
 // DeletePatchBaselineRequest is the SSM DeletePatchBaselineRequest shape.
@@ -883,19 +883,19 @@ type DeregisterTaskFromMaintenanceWindowResult struct {
 // DescribeActivationsFilter is the SSM DescribeActivationsFilter shape.
 type DescribeActivationsFilter struct {
 	FilterKey    string   `json:"FilterKey,omitempty"`
-	FilterValues []string `json:"FilterValues,omitempty"`
+	FilterValues []string `json:"FilterValues,omitzero"`
 }
 
 // DescribeActivationsRequest is the SSM DescribeActivationsRequest shape.
 type DescribeActivationsRequest struct {
-	Filters    []DescribeActivationsFilter `json:"Filters,omitempty"`
+	Filters    []DescribeActivationsFilter `json:"Filters,omitzero"`
 	MaxResults *int64                      `json:"MaxResults,omitempty"`
 	NextToken  string                      `json:"NextToken,omitempty"`
 }
 
 // DescribeActivationsResult is the SSM DescribeActivationsResult shape.
 type DescribeActivationsResult struct {
-	ActivationList []Activation `json:"ActivationList,omitempty"`
+	ActivationList []Activation `json:"ActivationList,omitzero"`
 	NextToken      string       `json:"NextToken,omitempty"`
 }
 
@@ -904,7 +904,7 @@ type DescribeActivationsResult struct {
 type DescribeAssociationExecutionTargetsRequest struct {
 	AssociationId string                              `json:"AssociationId,omitempty"`
 	ExecutionId   string                              `json:"ExecutionId,omitempty"`
-	Filters       []AssociationExecutionTargetsFilter `json:"Filters,omitempty"`
+	Filters       []AssociationExecutionTargetsFilter `json:"Filters,omitzero"`
 	MaxResults    *int64                              `json:"MaxResults,omitempty"`
 	NextToken     string                              `json:"NextToken,omitempty"`
 }
@@ -912,7 +912,7 @@ type DescribeAssociationExecutionTargetsRequest struct {
 // DescribeAssociationExecutionTargetsResult is the SSM
 // DescribeAssociationExecutionTargetsResult shape.
 type DescribeAssociationExecutionTargetsResult struct {
-	AssociationExecutionTargets []AssociationExecutionTarget `json:"AssociationExecutionTargets,omitempty"`
+	AssociationExecutionTargets []AssociationExecutionTarget `json:"AssociationExecutionTargets,omitzero"`
 	NextToken                   string                       `json:"NextToken,omitempty"`
 }
 
@@ -920,7 +920,7 @@ type DescribeAssociationExecutionTargetsResult struct {
 // DescribeAssociationExecutionsRequest shape.
 type DescribeAssociationExecutionsRequest struct {
 	AssociationId string                       `json:"AssociationId,omitempty"`
-	Filters       []AssociationExecutionFilter `json:"Filters,omitempty"`
+	Filters       []AssociationExecutionFilter `json:"Filters,omitzero"`
 	MaxResults    *int64                       `json:"MaxResults,omitempty"`
 	NextToken     string                       `json:"NextToken,omitempty"`
 }
@@ -928,7 +928,7 @@ type DescribeAssociationExecutionsRequest struct {
 // DescribeAssociationExecutionsResult is the SSM
 // DescribeAssociationExecutionsResult shape.
 type DescribeAssociationExecutionsResult struct {
-	AssociationExecutions []AssociationExecution `json:"AssociationExecutions,omitempty"`
+	AssociationExecutions []AssociationExecution `json:"AssociationExecutions,omitzero"`
 	NextToken             string                 `json:"NextToken,omitempty"`
 }
 
@@ -948,7 +948,7 @@ type DescribeAssociationResult struct {
 // DescribeAutomationExecutionsRequest is the SSM
 // DescribeAutomationExecutionsRequest shape.
 type DescribeAutomationExecutionsRequest struct {
-	Filters    []AutomationExecutionFilter `json:"Filters,omitempty"`
+	Filters    []AutomationExecutionFilter `json:"Filters,omitzero"`
 	MaxResults *int64                      `json:"MaxResults,omitempty"`
 	NextToken  string                      `json:"NextToken,omitempty"`
 }
@@ -956,7 +956,7 @@ type DescribeAutomationExecutionsRequest struct {
 // DescribeAutomationExecutionsResult is the SSM
 // DescribeAutomationExecutionsResult shape.
 type DescribeAutomationExecutionsResult struct {
-	AutomationExecutionMetadataList []AutomationExecutionMetadata `json:"AutomationExecutionMetadataList,omitempty"`
+	AutomationExecutionMetadataList []AutomationExecutionMetadata `json:"AutomationExecutionMetadataList,omitzero"`
 	NextToken                       string                        `json:"NextToken,omitempty"`
 }
 
@@ -964,7 +964,7 @@ type DescribeAutomationExecutionsResult struct {
 // DescribeAutomationStepExecutionsRequest shape.
 type DescribeAutomationStepExecutionsRequest struct {
 	AutomationExecutionId string                `json:"AutomationExecutionId,omitempty"`
-	Filters               []StepExecutionFilter `json:"Filters,omitempty"`
+	Filters               []StepExecutionFilter `json:"Filters,omitzero"`
 	NextToken             string                `json:"NextToken,omitempty"`
 	MaxResults            *int64                `json:"MaxResults,omitempty"`
 	ReverseOrder          *bool                 `json:"ReverseOrder,omitempty"`
@@ -973,14 +973,14 @@ type DescribeAutomationStepExecutionsRequest struct {
 // DescribeAutomationStepExecutionsResult is the SSM
 // DescribeAutomationStepExecutionsResult shape.
 type DescribeAutomationStepExecutionsResult struct {
-	StepExecutions []StepExecution `json:"StepExecutions,omitempty"`
+	StepExecutions []StepExecution `json:"StepExecutions,omitzero"`
 	NextToken      string          `json:"NextToken,omitempty"`
 }
 
 // DescribeAvailablePatchesRequest is the SSM DescribeAvailablePatchesRequest
 // shape.
 type DescribeAvailablePatchesRequest struct {
-	Filters    []PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters    []PatchOrchestratorFilter `json:"Filters,omitzero"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
@@ -988,7 +988,7 @@ type DescribeAvailablePatchesRequest struct {
 // DescribeAvailablePatchesResult is the SSM DescribeAvailablePatchesResult
 // shape.
 type DescribeAvailablePatchesResult struct {
-	Patches   []Patch `json:"Patches,omitempty"`
+	Patches   []Patch `json:"Patches,omitzero"`
 	NextToken string  `json:"NextToken,omitempty"`
 }
 
@@ -1004,8 +1004,8 @@ type DescribeDocumentPermissionRequest struct {
 // DescribeDocumentPermissionResponse is the SSM
 // DescribeDocumentPermissionResponse shape.
 type DescribeDocumentPermissionResponse struct {
-	AccountIds             []string             `json:"AccountIds,omitempty"`
-	AccountSharingInfoList []AccountSharingInfo `json:"AccountSharingInfoList,omitempty"`
+	AccountIds             []string             `json:"AccountIds,omitzero"`
+	AccountSharingInfoList []AccountSharingInfo `json:"AccountSharingInfoList,omitzero"`
 	NextToken              string               `json:"NextToken,omitempty"`
 }
 
@@ -1032,7 +1032,7 @@ type DescribeEffectiveInstanceAssociationsRequest struct {
 // DescribeEffectiveInstanceAssociationsResult is the SSM
 // DescribeEffectiveInstanceAssociationsResult shape.
 type DescribeEffectiveInstanceAssociationsResult struct {
-	Associations []InstanceAssociation `json:"Associations,omitempty"`
+	Associations []InstanceAssociation `json:"Associations,omitzero"`
 	NextToken    string                `json:"NextToken,omitempty"`
 }
 
@@ -1047,7 +1047,7 @@ type DescribeEffectivePatchesForPatchBaselineRequest struct {
 // DescribeEffectivePatchesForPatchBaselineResult is the SSM
 // DescribeEffectivePatchesForPatchBaselineResult shape.
 type DescribeEffectivePatchesForPatchBaselineResult struct {
-	EffectivePatches []EffectivePatch `json:"EffectivePatches,omitempty"`
+	EffectivePatches []EffectivePatch `json:"EffectivePatches,omitzero"`
 	NextToken        string           `json:"NextToken,omitempty"`
 }
 
@@ -1062,15 +1062,15 @@ type DescribeInstanceAssociationsStatusRequest struct {
 // DescribeInstanceAssociationsStatusResult is the SSM
 // DescribeInstanceAssociationsStatusResult shape.
 type DescribeInstanceAssociationsStatusResult struct {
-	InstanceAssociationStatusInfos []InstanceAssociationStatusInfo `json:"InstanceAssociationStatusInfos,omitempty"`
+	InstanceAssociationStatusInfos []InstanceAssociationStatusInfo `json:"InstanceAssociationStatusInfos,omitzero"`
 	NextToken                      string                          `json:"NextToken,omitempty"`
 }
 
 // DescribeInstanceInformationRequest is the SSM
 // DescribeInstanceInformationRequest shape.
 type DescribeInstanceInformationRequest struct {
-	InstanceInformationFilterList []InstanceInformationFilter       `json:"InstanceInformationFilterList,omitempty"`
-	Filters                       []InstanceInformationStringFilter `json:"Filters,omitempty"`
+	InstanceInformationFilterList []InstanceInformationFilter       `json:"InstanceInformationFilterList,omitzero"`
+	Filters                       []InstanceInformationStringFilter `json:"Filters,omitzero"`
 	MaxResults                    *int64                            `json:"MaxResults,omitempty"`
 	NextToken                     string                            `json:"NextToken,omitempty"`
 }
@@ -1078,7 +1078,7 @@ type DescribeInstanceInformationRequest struct {
 // DescribeInstanceInformationResult is the SSM
 // DescribeInstanceInformationResult shape.
 type DescribeInstanceInformationResult struct {
-	InstanceInformationList []InstanceInformation `json:"InstanceInformationList,omitempty"`
+	InstanceInformationList []InstanceInformation `json:"InstanceInformationList,omitzero"`
 	NextToken               string                `json:"NextToken,omitempty"`
 }
 
@@ -1086,7 +1086,7 @@ type DescribeInstanceInformationResult struct {
 // DescribeInstancePatchStatesForPatchGroupRequest shape.
 type DescribeInstancePatchStatesForPatchGroupRequest struct {
 	PatchGroup string                     `json:"PatchGroup,omitempty"`
-	Filters    []InstancePatchStateFilter `json:"Filters,omitempty"`
+	Filters    []InstancePatchStateFilter `json:"Filters,omitzero"`
 	NextToken  string                     `json:"NextToken,omitempty"`
 	MaxResults *int64                     `json:"MaxResults,omitempty"`
 }
@@ -1094,14 +1094,14 @@ type DescribeInstancePatchStatesForPatchGroupRequest struct {
 // DescribeInstancePatchStatesForPatchGroupResult is the SSM
 // DescribeInstancePatchStatesForPatchGroupResult shape.
 type DescribeInstancePatchStatesForPatchGroupResult struct {
-	InstancePatchStates []InstancePatchState `json:"InstancePatchStates,omitempty"`
+	InstancePatchStates []InstancePatchState `json:"InstancePatchStates,omitzero"`
 	NextToken           string               `json:"NextToken,omitempty"`
 }
 
 // DescribeInstancePatchStatesRequest is the SSM
 // DescribeInstancePatchStatesRequest shape.
 type DescribeInstancePatchStatesRequest struct {
-	InstanceIds []string `json:"InstanceIds,omitempty"`
+	InstanceIds []string `json:"InstanceIds,omitzero"`
 	NextToken   string   `json:"NextToken,omitempty"`
 	MaxResults  *int64   `json:"MaxResults,omitempty"`
 }
@@ -1109,7 +1109,7 @@ type DescribeInstancePatchStatesRequest struct {
 // DescribeInstancePatchStatesResult is the SSM
 // DescribeInstancePatchStatesResult shape.
 type DescribeInstancePatchStatesResult struct {
-	InstancePatchStates []InstancePatchState `json:"InstancePatchStates,omitempty"`
+	InstancePatchStates []InstancePatchState `json:"InstancePatchStates,omitzero"`
 	NextToken           string               `json:"NextToken,omitempty"`
 }
 
@@ -1117,22 +1117,22 @@ type DescribeInstancePatchStatesResult struct {
 // shape.
 type DescribeInstancePatchesRequest struct {
 	InstanceId string                    `json:"InstanceId,omitempty"`
-	Filters    []PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters    []PatchOrchestratorFilter `json:"Filters,omitzero"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 }
 
 // DescribeInstancePatchesResult is the SSM DescribeInstancePatchesResult shape.
 type DescribeInstancePatchesResult struct {
-	Patches   []PatchComplianceData `json:"Patches,omitempty"`
+	Patches   []PatchComplianceData `json:"Patches,omitzero"`
 	NextToken string                `json:"NextToken,omitempty"`
 }
 
 // DescribeInstancePropertiesRequest is the SSM
 // DescribeInstancePropertiesRequest shape.
 type DescribeInstancePropertiesRequest struct {
-	InstancePropertyFilterList []InstancePropertyFilter       `json:"InstancePropertyFilterList,omitempty"`
-	FiltersWithOperator        []InstancePropertyStringFilter `json:"FiltersWithOperator,omitempty"`
+	InstancePropertyFilterList []InstancePropertyFilter       `json:"InstancePropertyFilterList,omitzero"`
+	FiltersWithOperator        []InstancePropertyStringFilter `json:"FiltersWithOperator,omitzero"`
 	MaxResults                 *int64                         `json:"MaxResults,omitempty"`
 	NextToken                  string                         `json:"NextToken,omitempty"`
 }
@@ -1140,7 +1140,7 @@ type DescribeInstancePropertiesRequest struct {
 // DescribeInstancePropertiesResult is the SSM DescribeInstancePropertiesResult
 // shape.
 type DescribeInstancePropertiesResult struct {
-	InstanceProperties []InstanceProperty `json:"InstanceProperties,omitempty"`
+	InstanceProperties []InstanceProperty `json:"InstanceProperties,omitzero"`
 	NextToken          string             `json:"NextToken,omitempty"`
 }
 
@@ -1155,7 +1155,7 @@ type DescribeInventoryDeletionsRequest struct {
 // DescribeInventoryDeletionsResult is the SSM DescribeInventoryDeletionsResult
 // shape.
 type DescribeInventoryDeletionsResult struct {
-	InventoryDeletions []InventoryDeletionStatusItem `json:"InventoryDeletions,omitempty"`
+	InventoryDeletions []InventoryDeletionStatusItem `json:"InventoryDeletions,omitzero"`
 	NextToken          string                        `json:"NextToken,omitempty"`
 }
 
@@ -1164,7 +1164,7 @@ type DescribeInventoryDeletionsResult struct {
 type DescribeMaintenanceWindowExecutionTaskInvocationsRequest struct {
 	WindowExecutionId string                    `json:"WindowExecutionId,omitempty"`
 	TaskId            string                    `json:"TaskId,omitempty"`
-	Filters           []MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters           []MaintenanceWindowFilter `json:"Filters,omitzero"`
 	MaxResults        *int64                    `json:"MaxResults,omitempty"`
 	NextToken         string                    `json:"NextToken,omitempty"`
 }
@@ -1172,7 +1172,7 @@ type DescribeMaintenanceWindowExecutionTaskInvocationsRequest struct {
 // DescribeMaintenanceWindowExecutionTaskInvocationsResult is the SSM
 // DescribeMaintenanceWindowExecutionTaskInvocationsResult shape.
 type DescribeMaintenanceWindowExecutionTaskInvocationsResult struct {
-	WindowExecutionTaskInvocationIdentities []MaintenanceWindowExecutionTaskInvocationIdentity `json:"WindowExecutionTaskInvocationIdentities,omitempty"`
+	WindowExecutionTaskInvocationIdentities []MaintenanceWindowExecutionTaskInvocationIdentity `json:"WindowExecutionTaskInvocationIdentities,omitzero"`
 	NextToken                               string                                             `json:"NextToken,omitempty"`
 }
 
@@ -1180,7 +1180,7 @@ type DescribeMaintenanceWindowExecutionTaskInvocationsResult struct {
 // DescribeMaintenanceWindowExecutionTasksRequest shape.
 type DescribeMaintenanceWindowExecutionTasksRequest struct {
 	WindowExecutionId string                    `json:"WindowExecutionId,omitempty"`
-	Filters           []MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters           []MaintenanceWindowFilter `json:"Filters,omitzero"`
 	MaxResults        *int64                    `json:"MaxResults,omitempty"`
 	NextToken         string                    `json:"NextToken,omitempty"`
 }
@@ -1188,7 +1188,7 @@ type DescribeMaintenanceWindowExecutionTasksRequest struct {
 // DescribeMaintenanceWindowExecutionTasksResult is the SSM
 // DescribeMaintenanceWindowExecutionTasksResult shape.
 type DescribeMaintenanceWindowExecutionTasksResult struct {
-	WindowExecutionTaskIdentities []MaintenanceWindowExecutionTaskIdentity `json:"WindowExecutionTaskIdentities,omitempty"`
+	WindowExecutionTaskIdentities []MaintenanceWindowExecutionTaskIdentity `json:"WindowExecutionTaskIdentities,omitzero"`
 	NextToken                     string                                   `json:"NextToken,omitempty"`
 }
 
@@ -1196,7 +1196,7 @@ type DescribeMaintenanceWindowExecutionTasksResult struct {
 // DescribeMaintenanceWindowExecutionsRequest shape.
 type DescribeMaintenanceWindowExecutionsRequest struct {
 	WindowId   string                    `json:"WindowId,omitempty"`
-	Filters    []MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters    []MaintenanceWindowFilter `json:"Filters,omitzero"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
@@ -1204,7 +1204,7 @@ type DescribeMaintenanceWindowExecutionsRequest struct {
 // DescribeMaintenanceWindowExecutionsResult is the SSM
 // DescribeMaintenanceWindowExecutionsResult shape.
 type DescribeMaintenanceWindowExecutionsResult struct {
-	WindowExecutions []MaintenanceWindowExecution `json:"WindowExecutions,omitempty"`
+	WindowExecutions []MaintenanceWindowExecution `json:"WindowExecutions,omitzero"`
 	NextToken        string                       `json:"NextToken,omitempty"`
 }
 
@@ -1212,9 +1212,9 @@ type DescribeMaintenanceWindowExecutionsResult struct {
 // DescribeMaintenanceWindowScheduleRequest shape.
 type DescribeMaintenanceWindowScheduleRequest struct {
 	WindowId     string                    `json:"WindowId,omitempty"`
-	Targets      []Target                  `json:"Targets,omitempty"`
+	Targets      []Target                  `json:"Targets,omitzero"`
 	ResourceType string                    `json:"ResourceType,omitempty"`
-	Filters      []PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters      []PatchOrchestratorFilter `json:"Filters,omitzero"`
 	MaxResults   *int64                    `json:"MaxResults,omitempty"`
 	NextToken    string                    `json:"NextToken,omitempty"`
 }
@@ -1222,7 +1222,7 @@ type DescribeMaintenanceWindowScheduleRequest struct {
 // DescribeMaintenanceWindowScheduleResult is the SSM
 // DescribeMaintenanceWindowScheduleResult shape.
 type DescribeMaintenanceWindowScheduleResult struct {
-	ScheduledWindowExecutions []ScheduledWindowExecution `json:"ScheduledWindowExecutions,omitempty"`
+	ScheduledWindowExecutions []ScheduledWindowExecution `json:"ScheduledWindowExecutions,omitzero"`
 	NextToken                 string                     `json:"NextToken,omitempty"`
 }
 
@@ -1230,7 +1230,7 @@ type DescribeMaintenanceWindowScheduleResult struct {
 // DescribeMaintenanceWindowTargetsRequest shape.
 type DescribeMaintenanceWindowTargetsRequest struct {
 	WindowId   string                    `json:"WindowId,omitempty"`
-	Filters    []MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters    []MaintenanceWindowFilter `json:"Filters,omitzero"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
@@ -1238,7 +1238,7 @@ type DescribeMaintenanceWindowTargetsRequest struct {
 // DescribeMaintenanceWindowTargetsResult is the SSM
 // DescribeMaintenanceWindowTargetsResult shape.
 type DescribeMaintenanceWindowTargetsResult struct {
-	Targets   []MaintenanceWindowTarget `json:"Targets,omitempty"`
+	Targets   []MaintenanceWindowTarget `json:"Targets,omitzero"`
 	NextToken string                    `json:"NextToken,omitempty"`
 }
 
@@ -1246,7 +1246,7 @@ type DescribeMaintenanceWindowTargetsResult struct {
 // DescribeMaintenanceWindowTasksRequest shape.
 type DescribeMaintenanceWindowTasksRequest struct {
 	WindowId   string                    `json:"WindowId,omitempty"`
-	Filters    []MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters    []MaintenanceWindowFilter `json:"Filters,omitzero"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
@@ -1254,14 +1254,14 @@ type DescribeMaintenanceWindowTasksRequest struct {
 // DescribeMaintenanceWindowTasksResult is the SSM
 // DescribeMaintenanceWindowTasksResult shape.
 type DescribeMaintenanceWindowTasksResult struct {
-	Tasks     []MaintenanceWindowTask `json:"Tasks,omitempty"`
+	Tasks     []MaintenanceWindowTask `json:"Tasks,omitzero"`
 	NextToken string                  `json:"NextToken,omitempty"`
 }
 
 // DescribeMaintenanceWindowsForTargetRequest is the SSM
 // DescribeMaintenanceWindowsForTargetRequest shape.
 type DescribeMaintenanceWindowsForTargetRequest struct {
-	Targets      []Target `json:"Targets,omitempty"`
+	Targets      []Target `json:"Targets,omitzero"`
 	ResourceType string   `json:"ResourceType,omitempty"`
 	MaxResults   *int64   `json:"MaxResults,omitempty"`
 	NextToken    string   `json:"NextToken,omitempty"`
@@ -1270,14 +1270,14 @@ type DescribeMaintenanceWindowsForTargetRequest struct {
 // DescribeMaintenanceWindowsForTargetResult is the SSM
 // DescribeMaintenanceWindowsForTargetResult shape.
 type DescribeMaintenanceWindowsForTargetResult struct {
-	WindowIdentities []MaintenanceWindowIdentityForTarget `json:"WindowIdentities,omitempty"`
+	WindowIdentities []MaintenanceWindowIdentityForTarget `json:"WindowIdentities,omitzero"`
 	NextToken        string                               `json:"NextToken,omitempty"`
 }
 
 // DescribeMaintenanceWindowsRequest is the SSM
 // DescribeMaintenanceWindowsRequest shape.
 type DescribeMaintenanceWindowsRequest struct {
-	Filters    []MaintenanceWindowFilter `json:"Filters,omitempty"`
+	Filters    []MaintenanceWindowFilter `json:"Filters,omitzero"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
@@ -1285,13 +1285,13 @@ type DescribeMaintenanceWindowsRequest struct {
 // DescribeMaintenanceWindowsResult is the SSM DescribeMaintenanceWindowsResult
 // shape.
 type DescribeMaintenanceWindowsResult struct {
-	WindowIdentities []MaintenanceWindowIdentity `json:"WindowIdentities,omitempty"`
+	WindowIdentities []MaintenanceWindowIdentity `json:"WindowIdentities,omitzero"`
 	NextToken        string                      `json:"NextToken,omitempty"`
 }
 
 // DescribeOpsItemsRequest is the SSM DescribeOpsItemsRequest shape.
 type DescribeOpsItemsRequest struct {
-	OpsItemFilters []OpsItemFilter `json:"OpsItemFilters,omitempty"`
+	OpsItemFilters []OpsItemFilter `json:"OpsItemFilters,omitzero"`
 	MaxResults     *int64          `json:"MaxResults,omitempty"`
 	NextToken      string          `json:"NextToken,omitempty"`
 }
@@ -1299,13 +1299,13 @@ type DescribeOpsItemsRequest struct {
 // DescribeOpsItemsResponse is the SSM DescribeOpsItemsResponse shape.
 type DescribeOpsItemsResponse struct {
 	NextToken        string           `json:"NextToken,omitempty"`
-	OpsItemSummaries []OpsItemSummary `json:"OpsItemSummaries,omitempty"`
+	OpsItemSummaries []OpsItemSummary `json:"OpsItemSummaries,omitzero"`
 }
 
 // DescribeParametersRequest is the SSM DescribeParametersRequest shape.
 type DescribeParametersRequest struct {
-	Filters          []ParametersFilter      `json:"Filters,omitempty"`
-	ParameterFilters []ParameterStringFilter `json:"ParameterFilters,omitempty"`
+	Filters          []ParametersFilter      `json:"Filters,omitzero"`
+	ParameterFilters []ParameterStringFilter `json:"ParameterFilters,omitzero"`
 	MaxResults       *int64                  `json:"MaxResults,omitempty"`
 	NextToken        string                  `json:"NextToken,omitempty"`
 	Shared           *bool                   `json:"Shared,omitempty"`
@@ -1313,20 +1313,20 @@ type DescribeParametersRequest struct {
 
 // DescribeParametersResult is the SSM DescribeParametersResult shape.
 type DescribeParametersResult struct {
-	Parameters []ParameterMetadata `json:"Parameters,omitempty"`
+	Parameters []ParameterMetadata `json:"Parameters,omitzero"`
 	NextToken  string              `json:"NextToken,omitempty"`
 }
 
 // DescribePatchBaselinesRequest is the SSM DescribePatchBaselinesRequest shape.
 type DescribePatchBaselinesRequest struct {
-	Filters    []PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters    []PatchOrchestratorFilter `json:"Filters,omitzero"`
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
 
 // DescribePatchBaselinesResult is the SSM DescribePatchBaselinesResult shape.
 type DescribePatchBaselinesResult struct {
-	BaselineIdentities []PatchBaselineIdentity `json:"BaselineIdentities,omitempty"`
+	BaselineIdentities []PatchBaselineIdentity `json:"BaselineIdentities,omitzero"`
 	NextToken          string                  `json:"NextToken,omitempty"`
 }
 
@@ -1356,13 +1356,13 @@ type DescribePatchGroupStateResult struct {
 // DescribePatchGroupsRequest is the SSM DescribePatchGroupsRequest shape.
 type DescribePatchGroupsRequest struct {
 	MaxResults *int64                    `json:"MaxResults,omitempty"`
-	Filters    []PatchOrchestratorFilter `json:"Filters,omitempty"`
+	Filters    []PatchOrchestratorFilter `json:"Filters,omitzero"`
 	NextToken  string                    `json:"NextToken,omitempty"`
 }
 
 // DescribePatchGroupsResult is the SSM DescribePatchGroupsResult shape.
 type DescribePatchGroupsResult struct {
-	Mappings  []PatchGroupPatchBaselineMapping `json:"Mappings,omitempty"`
+	Mappings  []PatchGroupPatchBaselineMapping `json:"Mappings,omitzero"`
 	NextToken string                           `json:"NextToken,omitempty"`
 }
 
@@ -1378,7 +1378,7 @@ type DescribePatchPropertiesRequest struct {
 
 // DescribePatchPropertiesResult is the SSM DescribePatchPropertiesResult shape.
 type DescribePatchPropertiesResult struct {
-	Properties []map[string]string `json:"Properties,omitempty"`
+	Properties []map[string]string `json:"Properties,omitzero"`
 	NextToken  string              `json:"NextToken,omitempty"`
 }
 
@@ -1387,12 +1387,12 @@ type DescribeSessionsRequest struct {
 	State      string          `json:"State,omitempty"`
 	MaxResults *int64          `json:"MaxResults,omitempty"`
 	NextToken  string          `json:"NextToken,omitempty"`
-	Filters    []SessionFilter `json:"Filters,omitempty"`
+	Filters    []SessionFilter `json:"Filters,omitzero"`
 }
 
 // DescribeSessionsResponse is the SSM DescribeSessionsResponse shape.
 type DescribeSessionsResponse struct {
-	Sessions  []Session `json:"Sessions,omitempty"`
+	Sessions  []Session `json:"Sessions,omitzero"`
 	NextToken string    `json:"NextToken,omitempty"`
 }
 
@@ -1430,24 +1430,24 @@ type DocumentDescription struct {
 	StatusInformation      string                  `json:"StatusInformation,omitempty"`
 	DocumentVersion        string                  `json:"DocumentVersion,omitempty"`
 	Description            string                  `json:"Description,omitempty"`
-	Parameters             []DocumentParameter     `json:"Parameters,omitempty"`
-	PlatformTypes          []string                `json:"PlatformTypes,omitempty"`
+	Parameters             []DocumentParameter     `json:"Parameters,omitzero"`
+	PlatformTypes          []string                `json:"PlatformTypes,omitzero"`
 	DocumentType           string                  `json:"DocumentType,omitempty"`
 	SchemaVersion          string                  `json:"SchemaVersion,omitempty"`
 	LatestVersion          string                  `json:"LatestVersion,omitempty"`
 	DefaultVersion         string                  `json:"DefaultVersion,omitempty"`
 	DocumentFormat         string                  `json:"DocumentFormat,omitempty"`
 	TargetType             string                  `json:"TargetType,omitempty"`
-	Tags                   []Tag                   `json:"Tags,omitempty"`
-	AttachmentsInformation []AttachmentInformation `json:"AttachmentsInformation,omitempty"`
-	Requires               []DocumentRequires      `json:"Requires,omitempty"`
+	Tags                   []Tag                   `json:"Tags,omitzero"`
+	AttachmentsInformation []AttachmentInformation `json:"AttachmentsInformation,omitzero"`
+	Requires               []DocumentRequires      `json:"Requires,omitzero"`
 	Author                 string                  `json:"Author,omitempty"`
-	ReviewInformation      []ReviewInformation     `json:"ReviewInformation,omitempty"`
+	ReviewInformation      []ReviewInformation     `json:"ReviewInformation,omitzero"`
 	ApprovedVersion        string                  `json:"ApprovedVersion,omitempty"`
 	PendingReviewVersion   string                  `json:"PendingReviewVersion,omitempty"`
 	ReviewStatus           string                  `json:"ReviewStatus,omitempty"`
-	Category               []string                `json:"Category,omitempty"`
-	CategoryEnum           []string                `json:"CategoryEnum,omitempty"`
+	Category               []string                `json:"Category,omitzero"`
+	CategoryEnum           []string                `json:"CategoryEnum,omitzero"`
 }
 
 // DocumentFilter is the SSM DocumentFilter shape.
@@ -1463,14 +1463,14 @@ type DocumentIdentifier struct {
 	DisplayName     string             `json:"DisplayName,omitempty"`
 	Owner           string             `json:"Owner,omitempty"`
 	VersionName     string             `json:"VersionName,omitempty"`
-	PlatformTypes   []string           `json:"PlatformTypes,omitempty"`
+	PlatformTypes   []string           `json:"PlatformTypes,omitzero"`
 	DocumentVersion string             `json:"DocumentVersion,omitempty"`
 	DocumentType    string             `json:"DocumentType,omitempty"`
 	SchemaVersion   string             `json:"SchemaVersion,omitempty"`
 	DocumentFormat  string             `json:"DocumentFormat,omitempty"`
 	TargetType      string             `json:"TargetType,omitempty"`
-	Tags            []Tag              `json:"Tags,omitempty"`
-	Requires        []DocumentRequires `json:"Requires,omitempty"`
+	Tags            []Tag              `json:"Tags,omitzero"`
+	Requires        []DocumentRequires `json:"Requires,omitzero"`
 	ReviewStatus    string             `json:"ReviewStatus,omitempty"`
 	Author          string             `json:"Author,omitempty"`
 }
@@ -1478,12 +1478,12 @@ type DocumentIdentifier struct {
 // DocumentKeyValuesFilter is the SSM DocumentKeyValuesFilter shape.
 type DocumentKeyValuesFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // DocumentMetadataResponseInfo is the SSM DocumentMetadataResponseInfo shape.
 type DocumentMetadataResponseInfo struct {
-	ReviewerResponse []DocumentReviewerResponseSource `json:"ReviewerResponse,omitempty"`
+	ReviewerResponse []DocumentReviewerResponseSource `json:"ReviewerResponse,omitzero"`
 }
 
 // DocumentParameter is the SSM DocumentParameter shape.
@@ -1514,14 +1514,14 @@ type DocumentReviewerResponseSource struct {
 	CreateTime   *shape.Time                   `json:"CreateTime,omitempty"`
 	UpdatedTime  *shape.Time                   `json:"UpdatedTime,omitempty"`
 	ReviewStatus string                        `json:"ReviewStatus,omitempty"`
-	Comment      []DocumentReviewCommentSource `json:"Comment,omitempty"`
+	Comment      []DocumentReviewCommentSource `json:"Comment,omitzero"`
 	Reviewer     string                        `json:"Reviewer,omitempty"`
 }
 
 // DocumentReviews is the SSM DocumentReviews shape.
 type DocumentReviews struct {
 	Action  string                        `json:"Action,omitempty"`
-	Comment []DocumentReviewCommentSource `json:"Comment,omitempty"`
+	Comment []DocumentReviewCommentSource `json:"Comment,omitzero"`
 }
 
 // DocumentVersionInfo is the SSM DocumentVersionInfo shape.
@@ -1565,7 +1565,7 @@ type FailedCreateAssociation struct {
 type FailureDetails struct {
 	FailureStage string              `json:"FailureStage,omitempty"`
 	FailureType  string              `json:"FailureType,omitempty"`
-	Details      map[string][]string `json:"Details,omitempty"`
+	Details      map[string][]string `json:"Details,omitzero"`
 }
 
 // GetAccessTokenRequest is the SSM GetAccessTokenRequest shape.
@@ -1591,7 +1591,7 @@ type GetAutomationExecutionResult struct {
 
 // GetCalendarStateRequest is the SSM GetCalendarStateRequest shape.
 type GetCalendarStateRequest struct {
-	CalendarNames []string `json:"CalendarNames,omitempty"`
+	CalendarNames []string `json:"CalendarNames,omitzero"`
 	AtTime        string   `json:"AtTime,omitempty"`
 }
 
@@ -1691,8 +1691,8 @@ type GetDocumentResult struct {
 	Content            string              `json:"Content,omitempty"`
 	DocumentType       string              `json:"DocumentType,omitempty"`
 	DocumentFormat     string              `json:"DocumentFormat,omitempty"`
-	Requires           []DocumentRequires  `json:"Requires,omitempty"`
-	AttachmentsContent []AttachmentContent `json:"AttachmentsContent,omitempty"`
+	Requires           []DocumentRequires  `json:"Requires,omitzero"`
+	AttachmentsContent []AttachmentContent `json:"AttachmentsContent,omitzero"`
 	ReviewStatus       string              `json:"ReviewStatus,omitempty"`
 }
 
@@ -1712,16 +1712,16 @@ type GetExecutionPreviewResponse struct {
 
 // GetInventoryRequest is the SSM GetInventoryRequest shape.
 type GetInventoryRequest struct {
-	Filters          []InventoryFilter     `json:"Filters,omitempty"`
-	Aggregators      []InventoryAggregator `json:"Aggregators,omitempty"`
-	ResultAttributes []ResultAttribute     `json:"ResultAttributes,omitempty"`
+	Filters          []InventoryFilter     `json:"Filters,omitzero"`
+	Aggregators      []InventoryAggregator `json:"Aggregators,omitzero"`
+	ResultAttributes []ResultAttribute     `json:"ResultAttributes,omitzero"`
 	NextToken        string                `json:"NextToken,omitempty"`
 	MaxResults       *int64                `json:"MaxResults,omitempty"`
 }
 
 // GetInventoryResult is the SSM GetInventoryResult shape.
 type GetInventoryResult struct {
-	Entities  []InventoryResultEntity `json:"Entities,omitempty"`
+	Entities  []InventoryResultEntity `json:"Entities,omitzero"`
 	NextToken string                  `json:"NextToken,omitempty"`
 }
 
@@ -1736,7 +1736,7 @@ type GetInventorySchemaRequest struct {
 
 // GetInventorySchemaResult is the SSM GetInventorySchemaResult shape.
 type GetInventorySchemaResult struct {
-	Schemas   []InventoryItemSchema `json:"Schemas,omitempty"`
+	Schemas   []InventoryItemSchema `json:"Schemas,omitzero"`
 	NextToken string                `json:"NextToken,omitempty"`
 }
 
@@ -1750,7 +1750,7 @@ type GetMaintenanceWindowExecutionRequest struct {
 // GetMaintenanceWindowExecutionResult shape.
 type GetMaintenanceWindowExecutionResult struct {
 	WindowExecutionId string      `json:"WindowExecutionId,omitempty"`
-	TaskIds           []string    `json:"TaskIds,omitempty"`
+	TaskIds           []string    `json:"TaskIds,omitzero"`
 	Status            string      `json:"Status,omitempty"`
 	StatusDetails     string      `json:"StatusDetails,omitempty"`
 	StartTime         *shape.Time `json:"StartTime,omitempty"`
@@ -1797,7 +1797,7 @@ type GetMaintenanceWindowExecutionTaskResult struct {
 	TaskArn            string                                                     `json:"TaskArn,omitempty"`
 	ServiceRole        string                                                     `json:"ServiceRole,omitempty"`
 	Type               string                                                     `json:"Type,omitempty"`
-	TaskParameters     []map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty"`
+	TaskParameters     []map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero"`
 	Priority           *int64                                                     `json:"Priority,omitempty"`
 	MaxConcurrency     string                                                     `json:"MaxConcurrency,omitempty"`
 	MaxErrors          string                                                     `json:"MaxErrors,omitempty"`
@@ -1806,7 +1806,7 @@ type GetMaintenanceWindowExecutionTaskResult struct {
 	StartTime          *shape.Time                                                `json:"StartTime,omitempty"`
 	EndTime            *shape.Time                                                `json:"EndTime,omitempty"`
 	AlarmConfiguration *AlarmConfiguration                                        `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms    []AlarmStateInformation                                    `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms    []AlarmStateInformation                                    `json:"TriggeredAlarms,omitzero"`
 }
 
 // GetMaintenanceWindowRequest is the SSM GetMaintenanceWindowRequest shape.
@@ -1845,11 +1845,11 @@ type GetMaintenanceWindowTaskRequest struct {
 type GetMaintenanceWindowTaskResult struct {
 	WindowId                 string                                                   `json:"WindowId,omitempty"`
 	WindowTaskId             string                                                   `json:"WindowTaskId,omitempty"`
-	Targets                  []Target                                                 `json:"Targets,omitempty"`
+	Targets                  []Target                                                 `json:"Targets,omitzero"`
 	TaskArn                  string                                                   `json:"TaskArn,omitempty"`
 	ServiceRoleArn           string                                                   `json:"ServiceRoleArn,omitempty"`
 	TaskType                 string                                                   `json:"TaskType,omitempty"`
-	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty"`
+	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero"`
 	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters               `json:"TaskInvocationParameters,omitempty"`
 	Priority                 *int64                                                   `json:"Priority,omitempty"`
 	MaxConcurrency           string                                                   `json:"MaxConcurrency,omitempty"`
@@ -1882,23 +1882,23 @@ type GetOpsMetadataRequest struct {
 // GetOpsMetadataResult is the SSM GetOpsMetadataResult shape.
 type GetOpsMetadataResult struct {
 	ResourceId string                   `json:"ResourceId,omitempty"`
-	Metadata   map[string]MetadataValue `json:"Metadata,omitempty"`
+	Metadata   map[string]MetadataValue `json:"Metadata,omitzero"`
 	NextToken  string                   `json:"NextToken,omitempty"`
 }
 
 // GetOpsSummaryRequest is the SSM GetOpsSummaryRequest shape.
 type GetOpsSummaryRequest struct {
 	SyncName         string               `json:"SyncName,omitempty"`
-	Filters          []OpsFilter          `json:"Filters,omitempty"`
-	Aggregators      []OpsAggregator      `json:"Aggregators,omitempty"`
-	ResultAttributes []OpsResultAttribute `json:"ResultAttributes,omitempty"`
+	Filters          []OpsFilter          `json:"Filters,omitzero"`
+	Aggregators      []OpsAggregator      `json:"Aggregators,omitzero"`
+	ResultAttributes []OpsResultAttribute `json:"ResultAttributes,omitzero"`
 	NextToken        string               `json:"NextToken,omitempty"`
 	MaxResults       *int64               `json:"MaxResults,omitempty"`
 }
 
 // GetOpsSummaryResult is the SSM GetOpsSummaryResult shape.
 type GetOpsSummaryResult struct {
-	Entities  []OpsEntity `json:"Entities,omitempty"`
+	Entities  []OpsEntity `json:"Entities,omitzero"`
 	NextToken string      `json:"NextToken,omitempty"`
 }
 
@@ -1912,7 +1912,7 @@ type GetParameterHistoryRequest struct {
 
 // GetParameterHistoryResult is the SSM GetParameterHistoryResult shape.
 type GetParameterHistoryResult struct {
-	Parameters []ParameterHistory `json:"Parameters,omitempty"`
+	Parameters []ParameterHistory `json:"Parameters,omitzero"`
 	NextToken  string             `json:"NextToken,omitempty"`
 }
 
@@ -1931,7 +1931,7 @@ type GetParameterResult struct {
 type GetParametersByPathRequest struct {
 	Path             string                  `json:"Path,omitempty"`
 	Recursive        *bool                   `json:"Recursive,omitempty"`
-	ParameterFilters []ParameterStringFilter `json:"ParameterFilters,omitempty"`
+	ParameterFilters []ParameterStringFilter `json:"ParameterFilters,omitzero"`
 	WithDecryption   *bool                   `json:"WithDecryption,omitempty"`
 	MaxResults       *int64                  `json:"MaxResults,omitempty"`
 	NextToken        string                  `json:"NextToken,omitempty"`
@@ -1939,20 +1939,20 @@ type GetParametersByPathRequest struct {
 
 // GetParametersByPathResult is the SSM GetParametersByPathResult shape.
 type GetParametersByPathResult struct {
-	Parameters []Parameter `json:"Parameters,omitempty"`
+	Parameters []Parameter `json:"Parameters,omitzero"`
 	NextToken  string      `json:"NextToken,omitempty"`
 }
 
 // GetParametersRequest is the SSM GetParametersRequest shape.
 type GetParametersRequest struct {
-	Names          []string `json:"Names,omitempty"`
+	Names          []string `json:"Names,omitzero"`
 	WithDecryption *bool    `json:"WithDecryption,omitempty"`
 }
 
 // GetParametersResult is the SSM GetParametersResult shape.
 type GetParametersResult struct {
-	Parameters        []Parameter `json:"Parameters,omitempty"`
-	InvalidParameters []string    `json:"InvalidParameters,omitempty"`
+	Parameters        []Parameter `json:"Parameters,omitzero"`
+	InvalidParameters []string    `json:"InvalidParameters,omitzero"`
 }
 
 // GetPatchBaselineForPatchGroupRequest is the SSM
@@ -1982,16 +1982,16 @@ type GetPatchBaselineResult struct {
 	OperatingSystem                          string            `json:"OperatingSystem,omitempty"`
 	GlobalFilters                            *PatchFilterGroup `json:"GlobalFilters,omitempty"`
 	ApprovalRules                            *PatchRuleGroup   `json:"ApprovalRules,omitempty"`
-	ApprovedPatches                          []string          `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches                          []string          `json:"ApprovedPatches,omitzero"`
 	ApprovedPatchesComplianceLevel           string            `json:"ApprovedPatchesComplianceLevel,omitempty"`
 	ApprovedPatchesEnableNonSecurity         *bool             `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
-	RejectedPatches                          []string          `json:"RejectedPatches,omitempty"`
+	RejectedPatches                          []string          `json:"RejectedPatches,omitzero"`
 	RejectedPatchesAction                    string            `json:"RejectedPatchesAction,omitempty"`
-	PatchGroups                              []string          `json:"PatchGroups,omitempty"`
+	PatchGroups                              []string          `json:"PatchGroups,omitzero"`
 	CreatedDate                              *shape.Time       `json:"CreatedDate,omitempty"`
 	ModifiedDate                             *shape.Time       `json:"ModifiedDate,omitempty"`
 	Description                              string            `json:"Description,omitempty"`
-	Sources                                  []PatchSource     `json:"Sources,omitempty"`
+	Sources                                  []PatchSource     `json:"Sources,omitzero"`
 	AvailableSecurityUpdatesComplianceStatus string            `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
 }
 
@@ -2005,7 +2005,7 @@ type GetResourcePoliciesRequest struct {
 // GetResourcePoliciesResponse is the SSM GetResourcePoliciesResponse shape.
 type GetResourcePoliciesResponse struct {
 	NextToken string                             `json:"NextToken,omitempty"`
-	Policies  []GetResourcePoliciesResponseEntry `json:"Policies,omitempty"`
+	Policies  []GetResourcePoliciesResponseEntry `json:"Policies,omitzero"`
 }
 
 // GetResourcePoliciesResponseEntry is the SSM GetResourcePoliciesResponseEntry
@@ -2030,7 +2030,7 @@ type GetServiceSettingResult struct {
 // InstanceAggregatedAssociationOverview shape.
 type InstanceAggregatedAssociationOverview struct {
 	DetailedStatus                           string           `json:"DetailedStatus,omitempty"`
-	InstanceAssociationStatusAggregatedCount map[string]int64 `json:"InstanceAssociationStatusAggregatedCount,omitempty"`
+	InstanceAssociationStatusAggregatedCount map[string]int64 `json:"InstanceAssociationStatusAggregatedCount,omitzero"`
 }
 
 // InstanceAssociation is the SSM InstanceAssociation shape.
@@ -2110,14 +2110,14 @@ type InstanceInformation struct {
 // InstanceInformationFilter is the SSM InstanceInformationFilter shape.
 type InstanceInformationFilter struct {
 	Key      string   `json:"key,omitempty"`
-	ValueSet []string `json:"valueSet,omitempty"`
+	ValueSet []string `json:"valueSet,omitzero"`
 }
 
 // InstanceInformationStringFilter is the SSM InstanceInformationStringFilter
 // shape.
 type InstanceInformationStringFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // InstancePatchState is the SSM InstancePatchState shape.
@@ -2150,7 +2150,7 @@ type InstancePatchState struct {
 // InstancePatchStateFilter is the SSM InstancePatchStateFilter shape.
 type InstancePatchStateFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	Type   string   `json:"Type,omitempty"`
 }
 
@@ -2187,21 +2187,21 @@ type InstanceProperty struct {
 // InstancePropertyFilter is the SSM InstancePropertyFilter shape.
 type InstancePropertyFilter struct {
 	Key      string   `json:"key,omitempty"`
-	ValueSet []string `json:"valueSet,omitempty"`
+	ValueSet []string `json:"valueSet,omitzero"`
 }
 
 // InstancePropertyStringFilter is the SSM InstancePropertyStringFilter shape.
 type InstancePropertyStringFilter struct {
 	Key      string   `json:"Key,omitempty"`
-	Values   []string `json:"Values,omitempty"`
+	Values   []string `json:"Values,omitzero"`
 	Operator string   `json:"Operator,omitempty"`
 }
 
 // InventoryAggregator is the SSM InventoryAggregator shape.
 type InventoryAggregator struct {
 	Expression  string                `json:"Expression,omitempty"`
-	Aggregators []InventoryAggregator `json:"Aggregators,omitempty"`
-	Groups      []InventoryGroup      `json:"Groups,omitempty"`
+	Aggregators []InventoryAggregator `json:"Aggregators,omitzero"`
+	Groups      []InventoryGroup      `json:"Groups,omitzero"`
 }
 
 // InventoryDeletionStatusItem is the SSM InventoryDeletionStatusItem shape.
@@ -2219,7 +2219,7 @@ type InventoryDeletionStatusItem struct {
 type InventoryDeletionSummary struct {
 	TotalCount     *int64                         `json:"TotalCount,omitempty"`
 	RemainingCount *int64                         `json:"RemainingCount,omitempty"`
-	SummaryItems   []InventoryDeletionSummaryItem `json:"SummaryItems,omitempty"`
+	SummaryItems   []InventoryDeletionSummaryItem `json:"SummaryItems,omitzero"`
 }
 
 // InventoryDeletionSummaryItem is the SSM InventoryDeletionSummaryItem shape.
@@ -2232,14 +2232,14 @@ type InventoryDeletionSummaryItem struct {
 // InventoryFilter is the SSM InventoryFilter shape.
 type InventoryFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	Type   string   `json:"Type,omitempty"`
 }
 
 // InventoryGroup is the SSM InventoryGroup shape.
 type InventoryGroup struct {
 	Name    string            `json:"Name,omitempty"`
-	Filters []InventoryFilter `json:"Filters,omitempty"`
+	Filters []InventoryFilter `json:"Filters,omitzero"`
 }
 
 // InventoryItem is the SSM InventoryItem shape.
@@ -2248,8 +2248,8 @@ type InventoryItem struct {
 	SchemaVersion string              `json:"SchemaVersion,omitempty"`
 	CaptureTime   string              `json:"CaptureTime,omitempty"`
 	ContentHash   string              `json:"ContentHash,omitempty"`
-	Content       []map[string]string `json:"Content,omitempty"`
-	Context       map[string]string   `json:"Context,omitempty"`
+	Content       []map[string]string `json:"Content,omitzero"`
+	Context       map[string]string   `json:"Context,omitzero"`
 }
 
 // InventoryItemAttribute is the SSM InventoryItemAttribute shape.
@@ -2262,14 +2262,14 @@ type InventoryItemAttribute struct {
 type InventoryItemSchema struct {
 	TypeName    string                   `json:"TypeName,omitempty"`
 	Version     string                   `json:"Version,omitempty"`
-	Attributes  []InventoryItemAttribute `json:"Attributes,omitempty"`
+	Attributes  []InventoryItemAttribute `json:"Attributes,omitzero"`
 	DisplayName string                   `json:"DisplayName,omitempty"`
 }
 
 // InventoryResultEntity is the SSM InventoryResultEntity shape.
 type InventoryResultEntity struct {
 	Id   string                         `json:"Id,omitempty"`
-	Data map[string]InventoryResultItem `json:"Data,omitempty"`
+	Data map[string]InventoryResultItem `json:"Data,omitzero"`
 }
 
 // InventoryResultItem is the SSM InventoryResultItem shape.
@@ -2278,19 +2278,19 @@ type InventoryResultItem struct {
 	SchemaVersion string              `json:"SchemaVersion,omitempty"`
 	CaptureTime   string              `json:"CaptureTime,omitempty"`
 	ContentHash   string              `json:"ContentHash,omitempty"`
-	Content       []map[string]string `json:"Content,omitempty"`
+	Content       []map[string]string `json:"Content,omitzero"`
 }
 
 // LabelParameterVersionRequest is the SSM LabelParameterVersionRequest shape.
 type LabelParameterVersionRequest struct {
 	Name             string   `json:"Name,omitempty"`
 	ParameterVersion *int64   `json:"ParameterVersion,omitempty"`
-	Labels           []string `json:"Labels,omitempty"`
+	Labels           []string `json:"Labels,omitzero"`
 }
 
 // LabelParameterVersionResult is the SSM LabelParameterVersionResult shape.
 type LabelParameterVersionResult struct {
-	InvalidLabels    []string `json:"InvalidLabels,omitempty"`
+	InvalidLabels    []string `json:"InvalidLabels,omitzero"`
 	ParameterVersion *int64   `json:"ParameterVersion,omitempty"`
 }
 
@@ -2304,20 +2304,20 @@ type ListAssociationVersionsRequest struct {
 
 // ListAssociationVersionsResult is the SSM ListAssociationVersionsResult shape.
 type ListAssociationVersionsResult struct {
-	AssociationVersions []AssociationVersionInfo `json:"AssociationVersions,omitempty"`
+	AssociationVersions []AssociationVersionInfo `json:"AssociationVersions,omitzero"`
 	NextToken           string                   `json:"NextToken,omitempty"`
 }
 
 // ListAssociationsRequest is the SSM ListAssociationsRequest shape.
 type ListAssociationsRequest struct {
-	AssociationFilterList []AssociationFilter `json:"AssociationFilterList,omitempty"`
+	AssociationFilterList []AssociationFilter `json:"AssociationFilterList,omitzero"`
 	MaxResults            *int64              `json:"MaxResults,omitempty"`
 	NextToken             string              `json:"NextToken,omitempty"`
 }
 
 // ListAssociationsResult is the SSM ListAssociationsResult shape.
 type ListAssociationsResult struct {
-	Associations []Association `json:"Associations,omitempty"`
+	Associations []Association `json:"Associations,omitzero"`
 	NextToken    string        `json:"NextToken,omitempty"`
 }
 
@@ -2327,13 +2327,13 @@ type ListCommandInvocationsRequest struct {
 	InstanceId string          `json:"InstanceId,omitempty"`
 	MaxResults *int64          `json:"MaxResults,omitempty"`
 	NextToken  string          `json:"NextToken,omitempty"`
-	Filters    []CommandFilter `json:"Filters,omitempty"`
+	Filters    []CommandFilter `json:"Filters,omitzero"`
 	Details    *bool           `json:"Details,omitempty"`
 }
 
 // ListCommandInvocationsResult is the SSM ListCommandInvocationsResult shape.
 type ListCommandInvocationsResult struct {
-	CommandInvocations []CommandInvocation `json:"CommandInvocations,omitempty"`
+	CommandInvocations []CommandInvocation `json:"CommandInvocations,omitzero"`
 	NextToken          string              `json:"NextToken,omitempty"`
 }
 
@@ -2343,41 +2343,41 @@ type ListCommandsRequest struct {
 	InstanceId string          `json:"InstanceId,omitempty"`
 	MaxResults *int64          `json:"MaxResults,omitempty"`
 	NextToken  string          `json:"NextToken,omitempty"`
-	Filters    []CommandFilter `json:"Filters,omitempty"`
+	Filters    []CommandFilter `json:"Filters,omitzero"`
 }
 
 // ListCommandsResult is the SSM ListCommandsResult shape.
 type ListCommandsResult struct {
-	Commands  []Command `json:"Commands,omitempty"`
+	Commands  []Command `json:"Commands,omitzero"`
 	NextToken string    `json:"NextToken,omitempty"`
 }
 
 // ListComplianceItemsRequest is the SSM ListComplianceItemsRequest shape.
 type ListComplianceItemsRequest struct {
-	Filters       []ComplianceStringFilter `json:"Filters,omitempty"`
-	ResourceIds   []string                 `json:"ResourceIds,omitempty"`
-	ResourceTypes []string                 `json:"ResourceTypes,omitempty"`
+	Filters       []ComplianceStringFilter `json:"Filters,omitzero"`
+	ResourceIds   []string                 `json:"ResourceIds,omitzero"`
+	ResourceTypes []string                 `json:"ResourceTypes,omitzero"`
 	NextToken     string                   `json:"NextToken,omitempty"`
 	MaxResults    *int64                   `json:"MaxResults,omitempty"`
 }
 
 // ListComplianceItemsResult is the SSM ListComplianceItemsResult shape.
 type ListComplianceItemsResult struct {
-	ComplianceItems []ComplianceItem `json:"ComplianceItems,omitempty"`
+	ComplianceItems []ComplianceItem `json:"ComplianceItems,omitzero"`
 	NextToken       string           `json:"NextToken,omitempty"`
 }
 
 // ListComplianceSummariesRequest is the SSM ListComplianceSummariesRequest
 // shape.
 type ListComplianceSummariesRequest struct {
-	Filters    []ComplianceStringFilter `json:"Filters,omitempty"`
+	Filters    []ComplianceStringFilter `json:"Filters,omitzero"`
 	NextToken  string                   `json:"NextToken,omitempty"`
 	MaxResults *int64                   `json:"MaxResults,omitempty"`
 }
 
 // ListComplianceSummariesResult is the SSM ListComplianceSummariesResult shape.
 type ListComplianceSummariesResult struct {
-	ComplianceSummaryItems []ComplianceSummaryItem `json:"ComplianceSummaryItems,omitempty"`
+	ComplianceSummaryItems []ComplianceSummaryItem `json:"ComplianceSummaryItems,omitzero"`
 	NextToken              string                  `json:"NextToken,omitempty"`
 }
 
@@ -2410,21 +2410,21 @@ type ListDocumentVersionsRequest struct {
 
 // ListDocumentVersionsResult is the SSM ListDocumentVersionsResult shape.
 type ListDocumentVersionsResult struct {
-	DocumentVersions []DocumentVersionInfo `json:"DocumentVersions,omitempty"`
+	DocumentVersions []DocumentVersionInfo `json:"DocumentVersions,omitzero"`
 	NextToken        string                `json:"NextToken,omitempty"`
 }
 
 // ListDocumentsRequest is the SSM ListDocumentsRequest shape.
 type ListDocumentsRequest struct {
-	DocumentFilterList []DocumentFilter          `json:"DocumentFilterList,omitempty"`
-	Filters            []DocumentKeyValuesFilter `json:"Filters,omitempty"`
+	DocumentFilterList []DocumentFilter          `json:"DocumentFilterList,omitzero"`
+	Filters            []DocumentKeyValuesFilter `json:"Filters,omitzero"`
 	MaxResults         *int64                    `json:"MaxResults,omitempty"`
 	NextToken          string                    `json:"NextToken,omitempty"`
 }
 
 // ListDocumentsResult is the SSM ListDocumentsResult shape.
 type ListDocumentsResult struct {
-	DocumentIdentifiers []DocumentIdentifier `json:"DocumentIdentifiers,omitempty"`
+	DocumentIdentifiers []DocumentIdentifier `json:"DocumentIdentifiers,omitzero"`
 	NextToken           string               `json:"NextToken,omitempty"`
 }
 
@@ -2432,7 +2432,7 @@ type ListDocumentsResult struct {
 type ListInventoryEntriesRequest struct {
 	InstanceId string            `json:"InstanceId,omitempty"`
 	TypeName   string            `json:"TypeName,omitempty"`
-	Filters    []InventoryFilter `json:"Filters,omitempty"`
+	Filters    []InventoryFilter `json:"Filters,omitzero"`
 	NextToken  string            `json:"NextToken,omitempty"`
 	MaxResults *int64            `json:"MaxResults,omitempty"`
 }
@@ -2443,42 +2443,42 @@ type ListInventoryEntriesResult struct {
 	InstanceId    string              `json:"InstanceId,omitempty"`
 	SchemaVersion string              `json:"SchemaVersion,omitempty"`
 	CaptureTime   string              `json:"CaptureTime,omitempty"`
-	Entries       []map[string]string `json:"Entries,omitempty"`
+	Entries       []map[string]string `json:"Entries,omitzero"`
 	NextToken     string              `json:"NextToken,omitempty"`
 }
 
 // ListNodesRequest is the SSM ListNodesRequest shape.
 type ListNodesRequest struct {
 	SyncName   string       `json:"SyncName,omitempty"`
-	Filters    []NodeFilter `json:"Filters,omitempty"`
+	Filters    []NodeFilter `json:"Filters,omitzero"`
 	NextToken  string       `json:"NextToken,omitempty"`
 	MaxResults *int64       `json:"MaxResults,omitempty"`
 }
 
 // ListNodesResult is the SSM ListNodesResult shape.
 type ListNodesResult struct {
-	Nodes     []Node `json:"Nodes,omitempty"`
+	Nodes     []Node `json:"Nodes,omitzero"`
 	NextToken string `json:"NextToken,omitempty"`
 }
 
 // ListNodesSummaryRequest is the SSM ListNodesSummaryRequest shape.
 type ListNodesSummaryRequest struct {
 	SyncName    string           `json:"SyncName,omitempty"`
-	Filters     []NodeFilter     `json:"Filters,omitempty"`
-	Aggregators []NodeAggregator `json:"Aggregators,omitempty"`
+	Filters     []NodeFilter     `json:"Filters,omitzero"`
+	Aggregators []NodeAggregator `json:"Aggregators,omitzero"`
 	NextToken   string           `json:"NextToken,omitempty"`
 	MaxResults  *int64           `json:"MaxResults,omitempty"`
 }
 
 // ListNodesSummaryResult is the SSM ListNodesSummaryResult shape.
 type ListNodesSummaryResult struct {
-	Summary   []map[string]string `json:"Summary,omitempty"`
+	Summary   []map[string]string `json:"Summary,omitzero"`
 	NextToken string              `json:"NextToken,omitempty"`
 }
 
 // ListOpsItemEventsRequest is the SSM ListOpsItemEventsRequest shape.
 type ListOpsItemEventsRequest struct {
-	Filters    []OpsItemEventFilter `json:"Filters,omitempty"`
+	Filters    []OpsItemEventFilter `json:"Filters,omitzero"`
 	MaxResults *int64               `json:"MaxResults,omitempty"`
 	NextToken  string               `json:"NextToken,omitempty"`
 }
@@ -2486,14 +2486,14 @@ type ListOpsItemEventsRequest struct {
 // ListOpsItemEventsResponse is the SSM ListOpsItemEventsResponse shape.
 type ListOpsItemEventsResponse struct {
 	NextToken string                `json:"NextToken,omitempty"`
-	Summaries []OpsItemEventSummary `json:"Summaries,omitempty"`
+	Summaries []OpsItemEventSummary `json:"Summaries,omitzero"`
 }
 
 // ListOpsItemRelatedItemsRequest is the SSM ListOpsItemRelatedItemsRequest
 // shape.
 type ListOpsItemRelatedItemsRequest struct {
 	OpsItemId  string                      `json:"OpsItemId,omitempty"`
-	Filters    []OpsItemRelatedItemsFilter `json:"Filters,omitempty"`
+	Filters    []OpsItemRelatedItemsFilter `json:"Filters,omitzero"`
 	MaxResults *int64                      `json:"MaxResults,omitempty"`
 	NextToken  string                      `json:"NextToken,omitempty"`
 }
@@ -2502,26 +2502,26 @@ type ListOpsItemRelatedItemsRequest struct {
 // shape.
 type ListOpsItemRelatedItemsResponse struct {
 	NextToken string                      `json:"NextToken,omitempty"`
-	Summaries []OpsItemRelatedItemSummary `json:"Summaries,omitempty"`
+	Summaries []OpsItemRelatedItemSummary `json:"Summaries,omitzero"`
 }
 
 // ListOpsMetadataRequest is the SSM ListOpsMetadataRequest shape.
 type ListOpsMetadataRequest struct {
-	Filters    []OpsMetadataFilter `json:"Filters,omitempty"`
+	Filters    []OpsMetadataFilter `json:"Filters,omitzero"`
 	MaxResults *int64              `json:"MaxResults,omitempty"`
 	NextToken  string              `json:"NextToken,omitempty"`
 }
 
 // ListOpsMetadataResult is the SSM ListOpsMetadataResult shape.
 type ListOpsMetadataResult struct {
-	OpsMetadataList []OpsMetadata `json:"OpsMetadataList,omitempty"`
+	OpsMetadataList []OpsMetadata `json:"OpsMetadataList,omitzero"`
 	NextToken       string        `json:"NextToken,omitempty"`
 }
 
 // ListResourceComplianceSummariesRequest is the SSM
 // ListResourceComplianceSummariesRequest shape.
 type ListResourceComplianceSummariesRequest struct {
-	Filters    []ComplianceStringFilter `json:"Filters,omitempty"`
+	Filters    []ComplianceStringFilter `json:"Filters,omitzero"`
 	NextToken  string                   `json:"NextToken,omitempty"`
 	MaxResults *int64                   `json:"MaxResults,omitempty"`
 }
@@ -2529,7 +2529,7 @@ type ListResourceComplianceSummariesRequest struct {
 // ListResourceComplianceSummariesResult is the SSM
 // ListResourceComplianceSummariesResult shape.
 type ListResourceComplianceSummariesResult struct {
-	ResourceComplianceSummaryItems []ResourceComplianceSummaryItem `json:"ResourceComplianceSummaryItems,omitempty"`
+	ResourceComplianceSummaryItems []ResourceComplianceSummaryItem `json:"ResourceComplianceSummaryItems,omitzero"`
 	NextToken                      string                          `json:"NextToken,omitempty"`
 }
 
@@ -2542,7 +2542,7 @@ type ListResourceDataSyncRequest struct {
 
 // ListResourceDataSyncResult is the SSM ListResourceDataSyncResult shape.
 type ListResourceDataSyncResult struct {
-	ResourceDataSyncItems []ResourceDataSyncItem `json:"ResourceDataSyncItems,omitempty"`
+	ResourceDataSyncItems []ResourceDataSyncItem `json:"ResourceDataSyncItems,omitzero"`
 	NextToken             string                 `json:"NextToken,omitempty"`
 }
 
@@ -2554,7 +2554,7 @@ type ListTagsForResourceRequest struct {
 
 // ListTagsForResourceResult is the SSM ListTagsForResourceResult shape.
 type ListTagsForResourceResult struct {
-	TagList []Tag `json:"TagList,omitempty"`
+	TagList []Tag `json:"TagList,omitzero"`
 }
 
 // LoggingInfo is the SSM LoggingInfo shape.
@@ -2568,7 +2568,7 @@ type LoggingInfo struct {
 // MaintenanceWindowAutomationParameters shape.
 type MaintenanceWindowAutomationParameters struct {
 	DocumentVersion string              `json:"DocumentVersion,omitempty"`
-	Parameters      map[string][]string `json:"Parameters,omitempty"`
+	Parameters      map[string][]string `json:"Parameters,omitzero"`
 }
 
 // MaintenanceWindowExecution is the SSM MaintenanceWindowExecution shape.
@@ -2593,7 +2593,7 @@ type MaintenanceWindowExecutionTaskIdentity struct {
 	TaskArn            string                  `json:"TaskArn,omitempty"`
 	TaskType           string                  `json:"TaskType,omitempty"`
 	AlarmConfiguration *AlarmConfiguration     `json:"AlarmConfiguration,omitempty"`
-	TriggeredAlarms    []AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms    []AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 }
 
 // MaintenanceWindowExecutionTaskInvocationIdentity is the SSM
@@ -2616,7 +2616,7 @@ type MaintenanceWindowExecutionTaskInvocationIdentity struct {
 // MaintenanceWindowFilter is the SSM MaintenanceWindowFilter shape.
 type MaintenanceWindowFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // MaintenanceWindowIdentity is the SSM MaintenanceWindowIdentity shape.
@@ -2661,7 +2661,7 @@ type MaintenanceWindowRunCommandParameters struct {
 	NotificationConfig     *NotificationConfig     `json:"NotificationConfig,omitempty"`
 	OutputS3BucketName     string                  `json:"OutputS3BucketName,omitempty"`
 	OutputS3KeyPrefix      string                  `json:"OutputS3KeyPrefix,omitempty"`
-	Parameters             map[string][]string     `json:"Parameters,omitempty"`
+	Parameters             map[string][]string     `json:"Parameters,omitzero"`
 	ServiceRoleArn         string                  `json:"ServiceRoleArn,omitempty"`
 	TimeoutSeconds         *int64                  `json:"TimeoutSeconds,omitempty"`
 }
@@ -2678,7 +2678,7 @@ type MaintenanceWindowTarget struct {
 	WindowId         string   `json:"WindowId,omitempty"`
 	WindowTargetId   string   `json:"WindowTargetId,omitempty"`
 	ResourceType     string   `json:"ResourceType,omitempty"`
-	Targets          []Target `json:"Targets,omitempty"`
+	Targets          []Target `json:"Targets,omitzero"`
 	OwnerInformation string   `json:"OwnerInformation,omitempty"`
 	Name             string   `json:"Name,omitempty"`
 	Description      string   `json:"Description,omitempty"`
@@ -2690,8 +2690,8 @@ type MaintenanceWindowTask struct {
 	WindowTaskId       string                                                   `json:"WindowTaskId,omitempty"`
 	TaskArn            string                                                   `json:"TaskArn,omitempty"`
 	Type               string                                                   `json:"Type,omitempty"`
-	Targets            []Target                                                 `json:"Targets,omitempty"`
-	TaskParameters     map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty"`
+	Targets            []Target                                                 `json:"Targets,omitzero"`
+	TaskParameters     map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero"`
 	Priority           *int64                                                   `json:"Priority,omitempty"`
 	LoggingInfo        *LoggingInfo                                             `json:"LoggingInfo,omitempty"`
 	ServiceRoleArn     string                                                   `json:"ServiceRoleArn,omitempty"`
@@ -2715,7 +2715,7 @@ type MaintenanceWindowTaskInvocationParameters struct {
 // MaintenanceWindowTaskParameterValueExpression is the SSM
 // MaintenanceWindowTaskParameterValueExpression shape.
 type MaintenanceWindowTaskParameterValueExpression struct {
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // MetadataValue is the SSM MetadataValue shape.
@@ -2728,8 +2728,8 @@ type MetadataValue struct {
 type ModifyDocumentPermissionRequest struct {
 	Name                  string   `json:"Name,omitempty"`
 	PermissionType        string   `json:"PermissionType,omitempty"`
-	AccountIdsToAdd       []string `json:"AccountIdsToAdd,omitempty"`
-	AccountIdsToRemove    []string `json:"AccountIdsToRemove,omitempty"`
+	AccountIdsToAdd       []string `json:"AccountIdsToAdd,omitzero"`
+	AccountIdsToRemove    []string `json:"AccountIdsToRemove,omitzero"`
 	SharedDocumentVersion string   `json:"SharedDocumentVersion,omitempty"`
 }
 
@@ -2752,13 +2752,13 @@ type NodeAggregator struct {
 	AggregatorType string           `json:"AggregatorType,omitempty"`
 	TypeName       string           `json:"TypeName,omitempty"`
 	AttributeName  string           `json:"AttributeName,omitempty"`
-	Aggregators    []NodeAggregator `json:"Aggregators,omitempty"`
+	Aggregators    []NodeAggregator `json:"Aggregators,omitzero"`
 }
 
 // NodeFilter is the SSM NodeFilter shape.
 type NodeFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	Type   string   `json:"Type,omitempty"`
 }
 
@@ -2783,7 +2783,7 @@ type NonCompliantSummary struct {
 // NotificationConfig is the SSM NotificationConfig shape.
 type NotificationConfig struct {
 	NotificationArn    string   `json:"NotificationArn,omitempty"`
-	NotificationEvents []string `json:"NotificationEvents,omitempty"`
+	NotificationEvents []string `json:"NotificationEvents,omitzero"`
 	NotificationType   string   `json:"NotificationType,omitempty"`
 }
 
@@ -2792,27 +2792,27 @@ type OpsAggregator struct {
 	AggregatorType string            `json:"AggregatorType,omitempty"`
 	TypeName       string            `json:"TypeName,omitempty"`
 	AttributeName  string            `json:"AttributeName,omitempty"`
-	Values         map[string]string `json:"Values,omitempty"`
-	Filters        []OpsFilter       `json:"Filters,omitempty"`
-	Aggregators    []OpsAggregator   `json:"Aggregators,omitempty"`
+	Values         map[string]string `json:"Values,omitzero"`
+	Filters        []OpsFilter       `json:"Filters,omitzero"`
+	Aggregators    []OpsAggregator   `json:"Aggregators,omitzero"`
 }
 
 // OpsEntity is the SSM OpsEntity shape.
 type OpsEntity struct {
 	Id   string                   `json:"Id,omitempty"`
-	Data map[string]OpsEntityItem `json:"Data,omitempty"`
+	Data map[string]OpsEntityItem `json:"Data,omitzero"`
 }
 
 // OpsEntityItem is the SSM OpsEntityItem shape.
 type OpsEntityItem struct {
 	CaptureTime string              `json:"CaptureTime,omitempty"`
-	Content     []map[string]string `json:"Content,omitempty"`
+	Content     []map[string]string `json:"Content,omitzero"`
 }
 
 // OpsFilter is the SSM OpsFilter shape.
 type OpsFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 	Type   string   `json:"Type,omitempty"`
 }
 
@@ -2824,15 +2824,15 @@ type OpsItem struct {
 	Description      string                      `json:"Description,omitempty"`
 	LastModifiedBy   string                      `json:"LastModifiedBy,omitempty"`
 	LastModifiedTime *shape.Time                 `json:"LastModifiedTime,omitempty"`
-	Notifications    []OpsItemNotification       `json:"Notifications,omitempty"`
+	Notifications    []OpsItemNotification       `json:"Notifications,omitzero"`
 	Priority         *int64                      `json:"Priority,omitempty"`
-	RelatedOpsItems  []RelatedOpsItem            `json:"RelatedOpsItems,omitempty"`
+	RelatedOpsItems  []RelatedOpsItem            `json:"RelatedOpsItems,omitzero"`
 	Status           string                      `json:"Status,omitempty"`
 	OpsItemId        string                      `json:"OpsItemId,omitempty"`
 	Version          string                      `json:"Version,omitempty"`
 	Title            string                      `json:"Title,omitempty"`
 	Source           string                      `json:"Source,omitempty"`
-	OperationalData  map[string]OpsItemDataValue `json:"OperationalData,omitempty"`
+	OperationalData  map[string]OpsItemDataValue `json:"OperationalData,omitzero"`
 	Category         string                      `json:"Category,omitempty"`
 	Severity         string                      `json:"Severity,omitempty"`
 	ActualStartTime  *shape.Time                 `json:"ActualStartTime,omitempty"`
@@ -2851,7 +2851,7 @@ type OpsItemDataValue struct {
 // OpsItemEventFilter is the SSM OpsItemEventFilter shape.
 type OpsItemEventFilter struct {
 	Key      string   `json:"Key,omitempty"`
-	Values   []string `json:"Values,omitempty"`
+	Values   []string `json:"Values,omitzero"`
 	Operator string   `json:"Operator,omitempty"`
 }
 
@@ -2869,7 +2869,7 @@ type OpsItemEventSummary struct {
 // OpsItemFilter is the SSM OpsItemFilter shape.
 type OpsItemFilter struct {
 	Key      string   `json:"Key,omitempty"`
-	Values   []string `json:"Values,omitempty"`
+	Values   []string `json:"Values,omitzero"`
 	Operator string   `json:"Operator,omitempty"`
 }
 
@@ -2899,7 +2899,7 @@ type OpsItemRelatedItemSummary struct {
 // OpsItemRelatedItemsFilter is the SSM OpsItemRelatedItemsFilter shape.
 type OpsItemRelatedItemsFilter struct {
 	Key      string   `json:"Key,omitempty"`
-	Values   []string `json:"Values,omitempty"`
+	Values   []string `json:"Values,omitzero"`
 	Operator string   `json:"Operator,omitempty"`
 }
 
@@ -2914,7 +2914,7 @@ type OpsItemSummary struct {
 	Status           string                      `json:"Status,omitempty"`
 	OpsItemId        string                      `json:"OpsItemId,omitempty"`
 	Title            string                      `json:"Title,omitempty"`
-	OperationalData  map[string]OpsItemDataValue `json:"OperationalData,omitempty"`
+	OperationalData  map[string]OpsItemDataValue `json:"OperationalData,omitzero"`
 	Category         string                      `json:"Category,omitempty"`
 	Severity         string                      `json:"Severity,omitempty"`
 	OpsItemType      string                      `json:"OpsItemType,omitempty"`
@@ -2936,7 +2936,7 @@ type OpsMetadata struct {
 // OpsMetadataFilter is the SSM OpsMetadataFilter shape.
 type OpsMetadataFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // OpsResultAttribute is the SSM OpsResultAttribute shape.
@@ -2974,9 +2974,9 @@ type ParameterHistory struct {
 	Value            string                  `json:"Value,omitempty"`
 	AllowedPattern   string                  `json:"AllowedPattern,omitempty"`
 	Version          *int64                  `json:"Version,omitempty"`
-	Labels           []string                `json:"Labels,omitempty"`
+	Labels           []string                `json:"Labels,omitzero"`
 	Tier             string                  `json:"Tier,omitempty"`
-	Policies         []ParameterInlinePolicy `json:"Policies,omitempty"`
+	Policies         []ParameterInlinePolicy `json:"Policies,omitzero"`
 	DataType         string                  `json:"DataType,omitempty"`
 }
 
@@ -2999,7 +2999,7 @@ type ParameterMetadata struct {
 	AllowedPattern   string                  `json:"AllowedPattern,omitempty"`
 	Version          *int64                  `json:"Version,omitempty"`
 	Tier             string                  `json:"Tier,omitempty"`
-	Policies         []ParameterInlinePolicy `json:"Policies,omitempty"`
+	Policies         []ParameterInlinePolicy `json:"Policies,omitzero"`
 	DataType         string                  `json:"DataType,omitempty"`
 }
 
@@ -3007,13 +3007,13 @@ type ParameterMetadata struct {
 type ParameterStringFilter struct {
 	Key    string   `json:"Key,omitempty"`
 	Option string   `json:"Option,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // ParametersFilter is the SSM ParametersFilter shape.
 type ParametersFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // ParentStepDetails is the SSM ParentStepDetails shape.
@@ -3040,9 +3040,9 @@ type Patch struct {
 	KbNumber       string      `json:"KbNumber,omitempty"`
 	MsrcNumber     string      `json:"MsrcNumber,omitempty"`
 	Language       string      `json:"Language,omitempty"`
-	AdvisoryIds    []string    `json:"AdvisoryIds,omitempty"`
-	BugzillaIds    []string    `json:"BugzillaIds,omitempty"`
-	CVEIds         []string    `json:"CVEIds,omitempty"`
+	AdvisoryIds    []string    `json:"AdvisoryIds,omitzero"`
+	BugzillaIds    []string    `json:"BugzillaIds,omitzero"`
+	CVEIds         []string    `json:"CVEIds,omitzero"`
 	Name           string      `json:"Name,omitempty"`
 	Epoch          *int64      `json:"Epoch,omitempty"`
 	Version        string      `json:"Version,omitempty"`
@@ -3075,12 +3075,12 @@ type PatchComplianceData struct {
 // PatchFilter is the SSM PatchFilter shape.
 type PatchFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // PatchFilterGroup is the SSM PatchFilterGroup shape.
 type PatchFilterGroup struct {
-	PatchFilters []PatchFilter `json:"PatchFilters,omitempty"`
+	PatchFilters []PatchFilter `json:"PatchFilters,omitzero"`
 }
 
 // PatchGroupPatchBaselineMapping is the SSM PatchGroupPatchBaselineMapping
@@ -3093,7 +3093,7 @@ type PatchGroupPatchBaselineMapping struct {
 // PatchOrchestratorFilter is the SSM PatchOrchestratorFilter shape.
 type PatchOrchestratorFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // PatchRule is the SSM PatchRule shape.
@@ -3107,13 +3107,13 @@ type PatchRule struct {
 
 // PatchRuleGroup is the SSM PatchRuleGroup shape.
 type PatchRuleGroup struct {
-	PatchRules []PatchRule `json:"PatchRules,omitempty"`
+	PatchRules []PatchRule `json:"PatchRules,omitzero"`
 }
 
 // PatchSource is the SSM PatchSource shape.
 type PatchSource struct {
 	Name          string   `json:"Name,omitempty"`
-	Products      []string `json:"Products,omitempty"`
+	Products      []string `json:"Products,omitzero"`
 	Configuration string   `json:"Configuration,omitempty"`
 }
 
@@ -3139,7 +3139,7 @@ type PutComplianceItemsRequest struct {
 	ResourceType     string                      `json:"ResourceType,omitempty"`
 	ComplianceType   string                      `json:"ComplianceType,omitempty"`
 	ExecutionSummary *ComplianceExecutionSummary `json:"ExecutionSummary,omitempty"`
-	Items            []ComplianceItemEntry       `json:"Items,omitempty"`
+	Items            []ComplianceItemEntry       `json:"Items,omitzero"`
 	ItemContentHash  string                      `json:"ItemContentHash,omitempty"`
 	UploadType       string                      `json:"UploadType,omitempty"`
 }
@@ -3151,7 +3151,7 @@ type PutComplianceItemsResult struct {
 // PutInventoryRequest is the SSM PutInventoryRequest shape.
 type PutInventoryRequest struct {
 	InstanceId string          `json:"InstanceId,omitempty"`
-	Items      []InventoryItem `json:"Items,omitempty"`
+	Items      []InventoryItem `json:"Items,omitzero"`
 }
 
 // PutInventoryResult is the SSM PutInventoryResult shape.
@@ -3168,7 +3168,7 @@ type PutParameterRequest struct {
 	KeyId          string `json:"KeyId,omitempty"`
 	Overwrite      *bool  `json:"Overwrite,omitempty"`
 	AllowedPattern string `json:"AllowedPattern,omitempty"`
-	Tags           []Tag  `json:"Tags,omitempty"`
+	Tags           []Tag  `json:"Tags,omitzero"`
 	Tier           string `json:"Tier,omitempty"`
 	Policies       string `json:"Policies,omitempty"`
 	DataType       string `json:"DataType,omitempty"`
@@ -3225,7 +3225,7 @@ type RegisterPatchBaselineForPatchGroupResult struct {
 type RegisterTargetWithMaintenanceWindowRequest struct {
 	WindowId         string   `json:"WindowId,omitempty"`
 	ResourceType     string   `json:"ResourceType,omitempty"`
-	Targets          []Target `json:"Targets,omitempty"`
+	Targets          []Target `json:"Targets,omitzero"`
 	OwnerInformation string   `json:"OwnerInformation,omitempty"`
 	Name             string   `json:"Name,omitempty"`
 	Description      string   `json:"Description,omitempty"`
@@ -3242,11 +3242,11 @@ type RegisterTargetWithMaintenanceWindowResult struct {
 // RegisterTaskWithMaintenanceWindowRequest shape.
 type RegisterTaskWithMaintenanceWindowRequest struct {
 	WindowId                 string                                                   `json:"WindowId,omitempty"`
-	Targets                  []Target                                                 `json:"Targets,omitempty"`
+	Targets                  []Target                                                 `json:"Targets,omitzero"`
 	TaskArn                  string                                                   `json:"TaskArn,omitempty"`
 	ServiceRoleArn           string                                                   `json:"ServiceRoleArn,omitempty"`
 	TaskType                 string                                                   `json:"TaskType,omitempty"`
-	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty"`
+	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero"`
 	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters               `json:"TaskInvocationParameters,omitempty"`
 	Priority                 *int64                                                   `json:"Priority,omitempty"`
 	MaxConcurrency           string                                                   `json:"MaxConcurrency,omitempty"`
@@ -3280,7 +3280,7 @@ type RelatedOpsItem struct {
 type RemoveTagsFromResourceRequest struct {
 	ResourceType string   `json:"ResourceType,omitempty"`
 	ResourceId   string   `json:"ResourceId,omitempty"`
-	TagKeys      []string `json:"TagKeys,omitempty"`
+	TagKeys      []string `json:"TagKeys,omitzero"`
 }
 
 // RemoveTagsFromResourceResult is the SSM RemoveTagsFromResourceResult shape.
@@ -3299,7 +3299,7 @@ type ResetServiceSettingResult struct {
 
 // ResolvedTargets is the SSM ResolvedTargets shape.
 type ResolvedTargets struct {
-	ParameterValues []string `json:"ParameterValues,omitempty"`
+	ParameterValues []string `json:"ParameterValues,omitzero"`
 	Truncated       *bool    `json:"Truncated,omitempty"`
 }
 
@@ -3319,7 +3319,7 @@ type ResourceComplianceSummaryItem struct {
 // ResourceDataSyncAwsOrganizationsSource shape.
 type ResourceDataSyncAwsOrganizationsSource struct {
 	OrganizationSourceType string                               `json:"OrganizationSourceType,omitempty"`
-	OrganizationalUnits    []ResourceDataSyncOrganizationalUnit `json:"OrganizationalUnits,omitempty"`
+	OrganizationalUnits    []ResourceDataSyncOrganizationalUnit `json:"OrganizationalUnits,omitzero"`
 }
 
 // ResourceDataSyncDestinationDataSharing is the SSM
@@ -3362,7 +3362,7 @@ type ResourceDataSyncS3Destination struct {
 type ResourceDataSyncSource struct {
 	SourceType              string                                  `json:"SourceType,omitempty"`
 	AwsOrganizationsSource  *ResourceDataSyncAwsOrganizationsSource `json:"AwsOrganizationsSource,omitempty"`
-	SourceRegions           []string                                `json:"SourceRegions,omitempty"`
+	SourceRegions           []string                                `json:"SourceRegions,omitzero"`
 	IncludeFutureRegions    *bool                                   `json:"IncludeFutureRegions,omitempty"`
 	EnableAllOpsDataSources *bool                                   `json:"EnableAllOpsDataSources,omitempty"`
 }
@@ -3372,7 +3372,7 @@ type ResourceDataSyncSource struct {
 type ResourceDataSyncSourceWithState struct {
 	SourceType              string                                  `json:"SourceType,omitempty"`
 	AwsOrganizationsSource  *ResourceDataSyncAwsOrganizationsSource `json:"AwsOrganizationsSource,omitempty"`
-	SourceRegions           []string                                `json:"SourceRegions,omitempty"`
+	SourceRegions           []string                                `json:"SourceRegions,omitzero"`
 	IncludeFutureRegions    *bool                                   `json:"IncludeFutureRegions,omitempty"`
 	State                   string                                  `json:"State,omitempty"`
 	EnableAllOpsDataSources *bool                                   `json:"EnableAllOpsDataSources,omitempty"`
@@ -3406,13 +3406,13 @@ type ReviewInformation struct {
 type Runbook struct {
 	DocumentName        string                `json:"DocumentName,omitempty"`
 	DocumentVersion     string                `json:"DocumentVersion,omitempty"`
-	Parameters          map[string][]string   `json:"Parameters,omitempty"`
+	Parameters          map[string][]string   `json:"Parameters,omitzero"`
 	TargetParameterName string                `json:"TargetParameterName,omitempty"`
-	Targets             []Target              `json:"Targets,omitempty"`
-	TargetMaps          []map[string][]string `json:"TargetMaps,omitempty"`
+	Targets             []Target              `json:"Targets,omitzero"`
+	TargetMaps          []map[string][]string `json:"TargetMaps,omitzero"`
 	MaxConcurrency      string                `json:"MaxConcurrency,omitempty"`
 	MaxErrors           string                `json:"MaxErrors,omitempty"`
-	TargetLocations     []TargetLocation      `json:"TargetLocations,omitempty"`
+	TargetLocations     []TargetLocation      `json:"TargetLocations,omitzero"`
 }
 
 // S3OutputLocation is the SSM S3OutputLocation shape.
@@ -3438,7 +3438,7 @@ type ScheduledWindowExecution struct {
 type SendAutomationSignalRequest struct {
 	AutomationExecutionId string              `json:"AutomationExecutionId,omitempty"`
 	SignalType            string              `json:"SignalType,omitempty"`
-	Payload               map[string][]string `json:"Payload,omitempty"`
+	Payload               map[string][]string `json:"Payload,omitzero"`
 }
 
 // SendAutomationSignalResult is the SSM SendAutomationSignalResult shape.
@@ -3447,15 +3447,15 @@ type SendAutomationSignalResult struct {
 
 // SendCommandRequest is the SSM SendCommandRequest shape.
 type SendCommandRequest struct {
-	InstanceIds            []string                `json:"InstanceIds,omitempty"`
-	Targets                []Target                `json:"Targets,omitempty"`
+	InstanceIds            []string                `json:"InstanceIds,omitzero"`
+	Targets                []Target                `json:"Targets,omitzero"`
 	DocumentName           string                  `json:"DocumentName,omitempty"`
 	DocumentVersion        string                  `json:"DocumentVersion,omitempty"`
 	DocumentHash           string                  `json:"DocumentHash,omitempty"`
 	DocumentHashType       string                  `json:"DocumentHashType,omitempty"`
 	TimeoutSeconds         *int64                  `json:"TimeoutSeconds,omitempty"`
 	Comment                string                  `json:"Comment,omitempty"`
-	Parameters             map[string][]string     `json:"Parameters,omitempty"`
+	Parameters             map[string][]string     `json:"Parameters,omitzero"`
 	OutputS3Region         string                  `json:"OutputS3Region,omitempty"`
 	OutputS3BucketName     string                  `json:"OutputS3BucketName,omitempty"`
 	OutputS3KeyPrefix      string                  `json:"OutputS3KeyPrefix,omitempty"`
@@ -3523,8 +3523,8 @@ type SeveritySummary struct {
 // StartAccessRequestRequest is the SSM StartAccessRequestRequest shape.
 type StartAccessRequestRequest struct {
 	Reason  string   `json:"Reason,omitempty"`
-	Targets []Target `json:"Targets,omitempty"`
-	Tags    []Tag    `json:"Tags,omitempty"`
+	Targets []Target `json:"Targets,omitzero"`
+	Tags    []Tag    `json:"Tags,omitzero"`
 }
 
 // StartAccessRequestResponse is the SSM StartAccessRequestResponse shape.
@@ -3534,7 +3534,7 @@ type StartAccessRequestResponse struct {
 
 // StartAssociationsOnceRequest is the SSM StartAssociationsOnceRequest shape.
 type StartAssociationsOnceRequest struct {
-	AssociationIds []string `json:"AssociationIds,omitempty"`
+	AssociationIds []string `json:"AssociationIds,omitzero"`
 }
 
 // StartAssociationsOnceResult is the SSM StartAssociationsOnceResult shape.
@@ -3546,16 +3546,16 @@ type StartAssociationsOnceResult struct {
 type StartAutomationExecutionRequest struct {
 	DocumentName        string                `json:"DocumentName,omitempty"`
 	DocumentVersion     string                `json:"DocumentVersion,omitempty"`
-	Parameters          map[string][]string   `json:"Parameters,omitempty"`
+	Parameters          map[string][]string   `json:"Parameters,omitzero"`
 	ClientToken         string                `json:"ClientToken,omitempty"`
 	Mode                string                `json:"Mode,omitempty"`
 	TargetParameterName string                `json:"TargetParameterName,omitempty"`
-	Targets             []Target              `json:"Targets,omitempty"`
-	TargetMaps          []map[string][]string `json:"TargetMaps,omitempty"`
+	Targets             []Target              `json:"Targets,omitzero"`
+	TargetMaps          []map[string][]string `json:"TargetMaps,omitzero"`
 	MaxConcurrency      string                `json:"MaxConcurrency,omitempty"`
 	MaxErrors           string                `json:"MaxErrors,omitempty"`
-	TargetLocations     []TargetLocation      `json:"TargetLocations,omitempty"`
-	Tags                []Tag                 `json:"Tags,omitempty"`
+	TargetLocations     []TargetLocation      `json:"TargetLocations,omitzero"`
+	Tags                []Tag                 `json:"Tags,omitzero"`
 	AlarmConfiguration  *AlarmConfiguration   `json:"AlarmConfiguration,omitempty"`
 	TargetLocationsURL  string                `json:"TargetLocationsURL,omitempty"`
 }
@@ -3572,12 +3572,12 @@ type StartChangeRequestExecutionRequest struct {
 	ScheduledTime     *shape.Time         `json:"ScheduledTime,omitempty"`
 	DocumentName      string              `json:"DocumentName,omitempty"`
 	DocumentVersion   string              `json:"DocumentVersion,omitempty"`
-	Parameters        map[string][]string `json:"Parameters,omitempty"`
+	Parameters        map[string][]string `json:"Parameters,omitzero"`
 	ChangeRequestName string              `json:"ChangeRequestName,omitempty"`
 	ClientToken       string              `json:"ClientToken,omitempty"`
 	AutoApprove       *bool               `json:"AutoApprove,omitempty"`
-	Runbooks          []Runbook           `json:"Runbooks,omitempty"`
-	Tags              []Tag               `json:"Tags,omitempty"`
+	Runbooks          []Runbook           `json:"Runbooks,omitzero"`
+	Tags              []Tag               `json:"Tags,omitzero"`
 	ScheduledEndTime  *shape.Time         `json:"ScheduledEndTime,omitempty"`
 	ChangeDetails     string              `json:"ChangeDetails,omitempty"`
 }
@@ -3605,7 +3605,7 @@ type StartSessionRequest struct {
 	Target       string              `json:"Target,omitempty"`
 	DocumentName string              `json:"DocumentName,omitempty"`
 	Reason       string              `json:"Reason,omitempty"`
-	Parameters   map[string][]string `json:"Parameters,omitempty"`
+	Parameters   map[string][]string `json:"Parameters,omitzero"`
 }
 
 // StartSessionResponse is the SSM StartSessionResponse shape.
@@ -3626,27 +3626,27 @@ type StepExecution struct {
 	ExecutionEndTime     *shape.Time             `json:"ExecutionEndTime,omitempty"`
 	StepStatus           string                  `json:"StepStatus,omitempty"`
 	ResponseCode         string                  `json:"ResponseCode,omitempty"`
-	Inputs               map[string]string       `json:"Inputs,omitempty"`
-	Outputs              map[string][]string     `json:"Outputs,omitempty"`
+	Inputs               map[string]string       `json:"Inputs,omitzero"`
+	Outputs              map[string][]string     `json:"Outputs,omitzero"`
 	Response             string                  `json:"Response,omitempty"`
 	FailureMessage       string                  `json:"FailureMessage,omitempty"`
 	FailureDetails       *FailureDetails         `json:"FailureDetails,omitempty"`
 	StepExecutionId      string                  `json:"StepExecutionId,omitempty"`
-	OverriddenParameters map[string][]string     `json:"OverriddenParameters,omitempty"`
+	OverriddenParameters map[string][]string     `json:"OverriddenParameters,omitzero"`
 	IsEnd                *bool                   `json:"IsEnd,omitempty"`
 	NextStep             string                  `json:"NextStep,omitempty"`
 	IsCritical           *bool                   `json:"IsCritical,omitempty"`
-	ValidNextSteps       []string                `json:"ValidNextSteps,omitempty"`
-	Targets              []Target                `json:"Targets,omitempty"`
+	ValidNextSteps       []string                `json:"ValidNextSteps,omitzero"`
+	Targets              []Target                `json:"Targets,omitzero"`
 	TargetLocation       *TargetLocation         `json:"TargetLocation,omitempty"`
-	TriggeredAlarms      []AlarmStateInformation `json:"TriggeredAlarms,omitempty"`
+	TriggeredAlarms      []AlarmStateInformation `json:"TriggeredAlarms,omitzero"`
 	ParentStepDetails    *ParentStepDetails      `json:"ParentStepDetails,omitempty"`
 }
 
 // StepExecutionFilter is the SSM StepExecutionFilter shape.
 type StepExecutionFilter struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // StopAutomationExecutionRequest is the SSM StopAutomationExecutionRequest
@@ -3669,20 +3669,20 @@ type Tag struct {
 // Target is the SSM Target shape.
 type Target struct {
 	Key    string   `json:"Key,omitempty"`
-	Values []string `json:"Values,omitempty"`
+	Values []string `json:"Values,omitzero"`
 }
 
 // TargetLocation is the SSM TargetLocation shape.
 type TargetLocation struct {
-	Accounts                         []string            `json:"Accounts,omitempty"`
-	Regions                          []string            `json:"Regions,omitempty"`
+	Accounts                         []string            `json:"Accounts,omitzero"`
+	Regions                          []string            `json:"Regions,omitzero"`
 	TargetLocationMaxConcurrency     string              `json:"TargetLocationMaxConcurrency,omitempty"`
 	TargetLocationMaxErrors          string              `json:"TargetLocationMaxErrors,omitempty"`
 	ExecutionRoleName                string              `json:"ExecutionRoleName,omitempty"`
 	TargetLocationAlarmConfiguration *AlarmConfiguration `json:"TargetLocationAlarmConfiguration,omitempty"`
 	IncludeChildOrganizationUnits    *bool               `json:"IncludeChildOrganizationUnits,omitempty"`
-	ExcludeAccounts                  []string            `json:"ExcludeAccounts,omitempty"`
-	Targets                          []Target            `json:"Targets,omitempty"`
+	ExcludeAccounts                  []string            `json:"ExcludeAccounts,omitzero"`
+	Targets                          []Target            `json:"Targets,omitzero"`
 	TargetsMaxConcurrency            string              `json:"TargetsMaxConcurrency,omitempty"`
 	TargetsMaxErrors                 string              `json:"TargetsMaxErrors,omitempty"`
 }
@@ -3708,24 +3708,24 @@ type TerminateSessionResponse struct {
 type UnlabelParameterVersionRequest struct {
 	Name             string   `json:"Name,omitempty"`
 	ParameterVersion *int64   `json:"ParameterVersion,omitempty"`
-	Labels           []string `json:"Labels,omitempty"`
+	Labels           []string `json:"Labels,omitzero"`
 }
 
 // UnlabelParameterVersionResult is the SSM UnlabelParameterVersionResult shape.
 type UnlabelParameterVersionResult struct {
-	RemovedLabels []string `json:"RemovedLabels,omitempty"`
-	InvalidLabels []string `json:"InvalidLabels,omitempty"`
+	RemovedLabels []string `json:"RemovedLabels,omitzero"`
+	InvalidLabels []string `json:"InvalidLabels,omitzero"`
 }
 
 // UpdateAssociationRequest is the SSM UpdateAssociationRequest shape.
 type UpdateAssociationRequest struct {
 	AssociationId                 string                             `json:"AssociationId,omitempty"`
-	Parameters                    map[string][]string                `json:"Parameters,omitempty"`
+	Parameters                    map[string][]string                `json:"Parameters,omitzero"`
 	DocumentVersion               string                             `json:"DocumentVersion,omitempty"`
 	ScheduleExpression            string                             `json:"ScheduleExpression,omitempty"`
 	OutputLocation                *InstanceAssociationOutputLocation `json:"OutputLocation,omitempty"`
 	Name                          string                             `json:"Name,omitempty"`
-	Targets                       []Target                           `json:"Targets,omitempty"`
+	Targets                       []Target                           `json:"Targets,omitzero"`
 	AssociationName               string                             `json:"AssociationName,omitempty"`
 	AssociationVersion            string                             `json:"AssociationVersion,omitempty"`
 	AutomationTargetParameterName string                             `json:"AutomationTargetParameterName,omitempty"`
@@ -3734,11 +3734,11 @@ type UpdateAssociationRequest struct {
 	ComplianceSeverity            string                             `json:"ComplianceSeverity,omitempty"`
 	SyncCompliance                string                             `json:"SyncCompliance,omitempty"`
 	ApplyOnlyAtCronInterval       *bool                              `json:"ApplyOnlyAtCronInterval,omitempty"`
-	CalendarNames                 []string                           `json:"CalendarNames,omitempty"`
-	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitempty"`
+	CalendarNames                 []string                           `json:"CalendarNames,omitzero"`
+	TargetLocations               []TargetLocation                   `json:"TargetLocations,omitzero"`
 	ScheduleOffset                *int64                             `json:"ScheduleOffset,omitempty"`
 	Duration                      *int64                             `json:"Duration,omitempty"`
-	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitempty"`
+	TargetMaps                    []map[string][]string              `json:"TargetMaps,omitzero"`
 	AlarmConfiguration            *AlarmConfiguration                `json:"AlarmConfiguration,omitempty"`
 	AssociationDispatchAssumeRole string                             `json:"AssociationDispatchAssumeRole,omitempty"`
 }
@@ -3789,7 +3789,7 @@ type UpdateDocumentMetadataResponse struct {
 // UpdateDocumentRequest is the SSM UpdateDocumentRequest shape.
 type UpdateDocumentRequest struct {
 	Content         string              `json:"Content,omitempty"`
-	Attachments     []AttachmentsSource `json:"Attachments,omitempty"`
+	Attachments     []AttachmentsSource `json:"Attachments,omitzero"`
 	Name            string              `json:"Name,omitempty"`
 	DisplayName     string              `json:"DisplayName,omitempty"`
 	VersionName     string              `json:"VersionName,omitempty"`
@@ -3842,7 +3842,7 @@ type UpdateMaintenanceWindowResult struct {
 type UpdateMaintenanceWindowTargetRequest struct {
 	WindowId         string   `json:"WindowId,omitempty"`
 	WindowTargetId   string   `json:"WindowTargetId,omitempty"`
-	Targets          []Target `json:"Targets,omitempty"`
+	Targets          []Target `json:"Targets,omitzero"`
 	OwnerInformation string   `json:"OwnerInformation,omitempty"`
 	Name             string   `json:"Name,omitempty"`
 	Description      string   `json:"Description,omitempty"`
@@ -3854,7 +3854,7 @@ type UpdateMaintenanceWindowTargetRequest struct {
 type UpdateMaintenanceWindowTargetResult struct {
 	WindowId         string   `json:"WindowId,omitempty"`
 	WindowTargetId   string   `json:"WindowTargetId,omitempty"`
-	Targets          []Target `json:"Targets,omitempty"`
+	Targets          []Target `json:"Targets,omitzero"`
 	OwnerInformation string   `json:"OwnerInformation,omitempty"`
 	Name             string   `json:"Name,omitempty"`
 	Description      string   `json:"Description,omitempty"`
@@ -3865,10 +3865,10 @@ type UpdateMaintenanceWindowTargetResult struct {
 type UpdateMaintenanceWindowTaskRequest struct {
 	WindowId                 string                                                   `json:"WindowId,omitempty"`
 	WindowTaskId             string                                                   `json:"WindowTaskId,omitempty"`
-	Targets                  []Target                                                 `json:"Targets,omitempty"`
+	Targets                  []Target                                                 `json:"Targets,omitzero"`
 	TaskArn                  string                                                   `json:"TaskArn,omitempty"`
 	ServiceRoleArn           string                                                   `json:"ServiceRoleArn,omitempty"`
-	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty"`
+	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero"`
 	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters               `json:"TaskInvocationParameters,omitempty"`
 	Priority                 *int64                                                   `json:"Priority,omitempty"`
 	MaxConcurrency           string                                                   `json:"MaxConcurrency,omitempty"`
@@ -3886,10 +3886,10 @@ type UpdateMaintenanceWindowTaskRequest struct {
 type UpdateMaintenanceWindowTaskResult struct {
 	WindowId                 string                                                   `json:"WindowId,omitempty"`
 	WindowTaskId             string                                                   `json:"WindowTaskId,omitempty"`
-	Targets                  []Target                                                 `json:"Targets,omitempty"`
+	Targets                  []Target                                                 `json:"Targets,omitzero"`
 	TaskArn                  string                                                   `json:"TaskArn,omitempty"`
 	ServiceRoleArn           string                                                   `json:"ServiceRoleArn,omitempty"`
-	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitempty"`
+	TaskParameters           map[string]MaintenanceWindowTaskParameterValueExpression `json:"TaskParameters,omitzero"`
 	TaskInvocationParameters *MaintenanceWindowTaskInvocationParameters               `json:"TaskInvocationParameters,omitempty"`
 	Priority                 *int64                                                   `json:"Priority,omitempty"`
 	MaxConcurrency           string                                                   `json:"MaxConcurrency,omitempty"`
@@ -3916,11 +3916,11 @@ type UpdateManagedInstanceRoleResult struct {
 // UpdateOpsItemRequest is the SSM UpdateOpsItemRequest shape.
 type UpdateOpsItemRequest struct {
 	Description             string                      `json:"Description,omitempty"`
-	OperationalData         map[string]OpsItemDataValue `json:"OperationalData,omitempty"`
-	OperationalDataToDelete []string                    `json:"OperationalDataToDelete,omitempty"`
-	Notifications           []OpsItemNotification       `json:"Notifications,omitempty"`
+	OperationalData         map[string]OpsItemDataValue `json:"OperationalData,omitzero"`
+	OperationalDataToDelete []string                    `json:"OperationalDataToDelete,omitzero"`
+	Notifications           []OpsItemNotification       `json:"Notifications,omitzero"`
 	Priority                *int64                      `json:"Priority,omitempty"`
-	RelatedOpsItems         []RelatedOpsItem            `json:"RelatedOpsItems,omitempty"`
+	RelatedOpsItems         []RelatedOpsItem            `json:"RelatedOpsItems,omitzero"`
 	Status                  string                      `json:"Status,omitempty"`
 	OpsItemId               string                      `json:"OpsItemId,omitempty"`
 	Title                   string                      `json:"Title,omitempty"`
@@ -3940,8 +3940,8 @@ type UpdateOpsItemResponse struct {
 // UpdateOpsMetadataRequest is the SSM UpdateOpsMetadataRequest shape.
 type UpdateOpsMetadataRequest struct {
 	OpsMetadataArn   string                   `json:"OpsMetadataArn,omitempty"`
-	MetadataToUpdate map[string]MetadataValue `json:"MetadataToUpdate,omitempty"`
-	KeysToDelete     []string                 `json:"KeysToDelete,omitempty"`
+	MetadataToUpdate map[string]MetadataValue `json:"MetadataToUpdate,omitzero"`
+	KeysToDelete     []string                 `json:"KeysToDelete,omitzero"`
 }
 
 // UpdateOpsMetadataResult is the SSM UpdateOpsMetadataResult shape.
@@ -3955,13 +3955,13 @@ type UpdatePatchBaselineRequest struct {
 	Name                                     string            `json:"Name,omitempty"`
 	GlobalFilters                            *PatchFilterGroup `json:"GlobalFilters,omitempty"`
 	ApprovalRules                            *PatchRuleGroup   `json:"ApprovalRules,omitempty"`
-	ApprovedPatches                          []string          `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches                          []string          `json:"ApprovedPatches,omitzero"`
 	ApprovedPatchesComplianceLevel           string            `json:"ApprovedPatchesComplianceLevel,omitempty"`
 	ApprovedPatchesEnableNonSecurity         *bool             `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
-	RejectedPatches                          []string          `json:"RejectedPatches,omitempty"`
+	RejectedPatches                          []string          `json:"RejectedPatches,omitzero"`
 	RejectedPatchesAction                    string            `json:"RejectedPatchesAction,omitempty"`
 	Description                              string            `json:"Description,omitempty"`
-	Sources                                  []PatchSource     `json:"Sources,omitempty"`
+	Sources                                  []PatchSource     `json:"Sources,omitzero"`
 	AvailableSecurityUpdatesComplianceStatus string            `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
 	Replace                                  *bool             `json:"Replace,omitempty"`
 }
@@ -3973,15 +3973,15 @@ type UpdatePatchBaselineResult struct {
 	OperatingSystem                          string            `json:"OperatingSystem,omitempty"`
 	GlobalFilters                            *PatchFilterGroup `json:"GlobalFilters,omitempty"`
 	ApprovalRules                            *PatchRuleGroup   `json:"ApprovalRules,omitempty"`
-	ApprovedPatches                          []string          `json:"ApprovedPatches,omitempty"`
+	ApprovedPatches                          []string          `json:"ApprovedPatches,omitzero"`
 	ApprovedPatchesComplianceLevel           string            `json:"ApprovedPatchesComplianceLevel,omitempty"`
 	ApprovedPatchesEnableNonSecurity         *bool             `json:"ApprovedPatchesEnableNonSecurity,omitempty"`
-	RejectedPatches                          []string          `json:"RejectedPatches,omitempty"`
+	RejectedPatches                          []string          `json:"RejectedPatches,omitzero"`
 	RejectedPatchesAction                    string            `json:"RejectedPatchesAction,omitempty"`
 	CreatedDate                              *shape.Time       `json:"CreatedDate,omitempty"`
 	ModifiedDate                             *shape.Time       `json:"ModifiedDate,omitempty"`
 	Description                              string            `json:"Description,omitempty"`
-	Sources                                  []PatchSource     `json:"Sources,omitempty"`
+	Sources                                  []PatchSource     `json:"Sources,omitzero"`
 	AvailableSecurityUpdatesComplianceStatus string            `json:"AvailableSecurityUpdatesComplianceStatus,omitempty"`
 }
 
