@@ -22,6 +22,7 @@ import (
 
 	"github.com/codeyard/codeyard/internal/build"
 	"github.com/codeyard/codeyard/internal/cache"
+	"github.com/codeyard/codeyard/internal/executor/docker"
 	"github.com/codeyard/codeyard/internal/executor/shell"
 	"github.com/codeyard/codeyard/internal/source"
 )
@@ -53,6 +54,8 @@ type buildFlags struct {
 	reports        string
 	packaging      string
 	namespace      string
+	container      containerFlags
+	inContainer    bool // --image was given: the build runs in that image
 }
 
 func newBuildCmd(s streams) *cobra.Command {
@@ -79,6 +82,7 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 			if len(args) == 1 {
 				dir = args[0]
 			}
+			f.inContainer = cmd.Flags().Changed("image")
 			return runBuild(cmd.Context(), s, dir, f)
 		},
 	}
@@ -91,7 +95,8 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 	fl.BoolVar(&f.inPlace, "in-place", false, "build in DIR itself instead of a scratch copy")
 	fl.BoolVar(&f.json, "json", false, "print the finished build as the CodeBuild API's Build shape on stdout")
 	fl.StringVar(&f.project, "project", "", "project name (default: DIR's name)")
-	fl.StringVar(&f.image, "image", "aws/codebuild/standard:7.0", "build image name reported as CODEBUILD_BUILD_IMAGE")
+	fl.StringVar(&f.image, "image", "aws/codebuild/standard:7.0", "run the build in a container of this image, through the container engine of --docker-host or $DOCKER_HOST (default: on this host, with the name reported as CODEBUILD_BUILD_IMAGE)")
+	f.container.register(fl, true)
 	fl.StringVar(&f.region, "region", "", "region for ARNs and AWS_REGION (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1)")
 	fl.StringVar(&f.account, "account", "000000000000", "account id for ARNs")
 	fl.BoolVar(&f.keep, "keep", false, "keep the scratch copy after the build")
@@ -206,8 +211,17 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 		cache: store,
 		s:     s, f: f, dir: abs, project: project, vars: vars, secrets: secrets, home: home,
 		region: cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
-		engine: build.NewEngine(shell.New(shell.Options{}), secrets),
 	}
+	var x build.Executor = shell.New(shell.Options{})
+	if f.inContainer {
+		dx, err := f.container.executor(ctx)
+		if err != nil {
+			return err
+		}
+		defer dx.Close()
+		x = dx.With(docker.Environment{Privileged: f.container.privileged, ComputeType: f.container.computeType})
+	}
+	l.engine = build.NewEngine(x, secrets)
 	if !f.noBatch {
 		spec, err := l.batchSpec()
 		if err != nil {
@@ -284,6 +298,13 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		CacheRoot: "/",
 		Variables: l.vars,
 		Timeout:   l.f.timeout,
+	}
+	if l.f.inContainer {
+		// The image provides the environment; the source is where
+		// CodeBuild mounts it.
+		req.SrcDir = "/codebuild/output/src" + randomDigits(9) + "/src"
+		req.BaseEnv, req.ToolsDir = nil, ""
+		req.CacheRoot = filepath.Join(l.home, "container-root") // absolute cache paths are not in the container yet
 	}
 	if l.f.artifacts != "" {
 		req.Artifacts = &build.ArtifactSettings{
