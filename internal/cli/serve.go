@@ -18,12 +18,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/codeyard/codeyard/internal/awsapi"
-	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
 	"github.com/codeyard/codeyard/internal/blob"
-	"github.com/codeyard/codeyard/internal/build"
 	"github.com/codeyard/codeyard/internal/cache"
 	"github.com/codeyard/codeyard/internal/codebuild"
-	"github.com/codeyard/codeyard/internal/executor/shell"
 	"github.com/codeyard/codeyard/internal/seal"
 	"github.com/codeyard/codeyard/internal/store"
 )
@@ -37,6 +34,11 @@ type serverConfig struct {
 	region   string
 	workers  int
 	logLevel string
+	// container configures the container engine builds run on.
+	container containerFlags
+	// allowHostBuilds lets builds run on this host when no container
+	// engine is configured.
+	allowHostBuilds bool
 }
 
 func (c *serverConfig) validate() error {
@@ -101,6 +103,8 @@ an admin access key, and prints the lines to paste into a shell.`,
 	f.StringVar(&c.region, "region", envOr("CODEYARD_REGION", "us-east-1"), "region printed for clients at first start (CODEYARD_REGION)")
 	f.IntVar(&c.workers, "workers", workers, "builds that run at once (CODEYARD_WORKERS)")
 	f.StringVar(&c.logLevel, "log-level", envOr("CODEYARD_LOG_LEVEL", "info"), "debug, info, warn or error (CODEYARD_LOG_LEVEL)")
+	c.container.register(f, false)
+	f.BoolVar(&c.allowHostBuilds, "allow-host-builds", os.Getenv("CODEYARD_ALLOW_HOST_BUILDS") == "1", "without a container engine, run builds on this host as the server's user, outside any container (CODEYARD_ALLOW_HOST_BUILDS=1)")
 	return cmd
 }
 
@@ -174,10 +178,15 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 	}
 	buckets := filepath.Join(c.dataDir, "s3")
 	images := curatedImages()
+	execs, err := serverExecutors(ctx, c, log)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	svc := codebuild.New(codebuild.Config{
 		Store:     st,
 		Logs:      logs,
-		Exec:      hostExecutors{exec: shell.New(shell.Options{})},
+		Exec:      execs,
 		Cache:     caches,
 		BucketDir: func(bucket string) string { return filepath.Join(buckets, bucket) },
 		ToolsDir:  tools,
@@ -298,10 +307,6 @@ func buildEnv(env []string) []string {
 	return out
 }
 
-// hostExecutors runs every build on the host's shell.
-type hostExecutors struct{ exec build.Executor }
-
-func (h hostExecutors) Executor(*cb.ProjectEnvironment) (build.Executor, error) { return h.exec, nil }
 
 // curatedImages are the images ListCuratedEnvironmentImages offers: the
 // names CodeBuild's curated images have, which this server runs on the

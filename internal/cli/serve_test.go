@@ -25,7 +25,7 @@ func testServer(t testing.TB) (*httptest.Server, *server, *createdKey) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("CODEYARD_HOME", filepath.Join(dir, "home"))
-	c := serverConfig{addr: "127.0.0.1:0", dataDir: filepath.Join(dir, "data"), account: "123456789012", region: "us-east-1", workers: 2}
+	c := serverConfig{addr: "127.0.0.1:0", dataDir: filepath.Join(dir, "data"), account: "123456789012", region: "us-east-1", workers: 2, allowHostBuilds: true}
 	srv, created, err := openServer(t.Context(), c, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("openServer: %v", err)

@@ -206,6 +206,11 @@ func (s *Service) execute(ctx context.Context, log interface {
 
 		BatchIdentifier: rs.BatchIdentifier,
 	}
+	if c, ok := exec.(containerExecutor); ok && c.InContainer() {
+		req.SrcDir = "/codebuild/output/src" + digits(uuid, 9) + "/src"
+		req.BaseEnv, req.ToolsDir = nil, ""
+		req.CacheRoot = filepath.Join(scratch, "root") // absolute cache paths do not reach the container yet
+	}
 	if b.Environment != nil {
 		req.Image = b.Environment.Image
 		for _, v := range b.Environment.EnvironmentVariables {

@@ -67,6 +67,13 @@ type Executors interface {
 	Executor(env *cb.ProjectEnvironment) (build.Executor, error)
 }
 
+// containerExecutor is implemented by executors that run a build in a
+// container of its image: the source is mounted where CodeBuild puts it,
+// and the image, not the server, provides the environment.
+type containerExecutor interface {
+	InContainer() bool
+}
+
 // Config configures a Service.
 type Config struct {
 	Store Store
@@ -113,6 +120,8 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	wake  chan struct{}
+
+	tokenMu sync.Mutex // held by StartBuild calls with an idempotency token
 
 	mu       sync.Mutex          // guards running, stopping and tokens
 	running  map[string]*running // by build id

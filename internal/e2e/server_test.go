@@ -58,9 +58,11 @@ var exportLine = regexp.MustCompile(`export (AWS_[A-Z_]+)=(\S+)`)
 func (s *server) start(extra ...string) {
 	t := s.t
 	t.Helper()
-	args := append([]string{"serve", "--addr", s.addr, "--data-dir", s.dataDir}, extra...)
+	args := append([]string{"serve", "--addr", s.addr, "--data-dir", s.dataDir, "--allow-host-builds"}, extra...)
 	cmd := exec.Command(binary, args...)
-	cmd.Env = append(append(os.Environ(), "CODEYARD_HOME="+s.home), s.env...)
+	// Host builds: DOCKER_HOST (which scripts/test sets) would put them in
+	// containers.
+	cmd.Env = append(append(os.Environ(), "CODEYARD_HOME="+s.home, "DOCKER_HOST="), s.env...)
 	stdout := &lockedBuffer{}
 	cmd.Stdout = stdout
 	s.stderr = &lockedBuffer{}

@@ -162,6 +162,9 @@ func (x *Executor) Ping(ctx context.Context) error {
 	return nil
 }
 
+// InContainer reports that builds run in a container of their image.
+func (x *Executor) InContainer() bool { return true }
+
 // Host is the engine's address.
 func (x *Executor) Host() string { return x.host }
 

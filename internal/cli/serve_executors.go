@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/build"
+	"github.com/codeyard/codeyard/internal/codebuild"
+	"github.com/codeyard/codeyard/internal/executor/docker"
+	"github.com/codeyard/codeyard/internal/executor/shell"
+)
+
+// errNoEngine fails a build's PROVISIONING when the server has no
+// container engine and host builds are not allowed.
+var errNoEngine = errors.New("this server has no container engine to run the build's image in: start codeyard serve with --docker-host (or DOCKER_HOST), or let builds run on the server's host with --allow-host-builds")
+
+// serverExecutors chooses the executors of `codeyard serve`: the
+// container executor when an engine is configured, else the host shell
+// when the administrator allows host builds, else none. With an engine,
+// orphaned build containers of dead servers are reaped at start-up.
+func serverExecutors(ctx context.Context, c serverConfig, log *slog.Logger) (codebuild.Executors, error) {
+	if c.container.host() == "" {
+		if c.allowHostBuilds {
+			return hostExecutors{exec: shell.New(shell.Options{})}, nil
+		}
+		return noExecutors{}, nil
+	}
+	x, err := c.container.executor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.InfoContext(ctx, "builds run in containers", "docker_host", x.Host())
+	return containerExecutors{x: x}, nil
+}
+
+// hostExecutors runs every build on the host's shell.
+type hostExecutors struct{ exec build.Executor }
+
+func (h hostExecutors) Executor(*cb.ProjectEnvironment) (build.Executor, error) { return h.exec, nil }
+
+// noExecutors fails every build: no engine, no host builds.
+type noExecutors struct{}
+
+func (noExecutors) Executor(*cb.ProjectEnvironment) (build.Executor, error) { return nil, errNoEngine }
+
+// containerExecutors runs each build in a container of its environment's
+// image.
+type containerExecutors struct{ x *docker.Executor }
+
+func (c containerExecutors) Executor(env *cb.ProjectEnvironment) (build.Executor, error) {
+	var e docker.Environment
+	if env != nil {
+		e.ComputeType = env.ComputeType
+		e.Privileged = env.PrivilegedMode != nil && *env.PrivilegedMode
+	}
+	return c.x.With(e), nil
+}
