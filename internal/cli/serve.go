@@ -21,7 +21,9 @@ import (
 	"github.com/codeyard/codeyard/internal/blob"
 	"github.com/codeyard/codeyard/internal/cache"
 	"github.com/codeyard/codeyard/internal/codebuild"
+	"github.com/codeyard/codeyard/internal/parameter"
 	"github.com/codeyard/codeyard/internal/seal"
+	"github.com/codeyard/codeyard/internal/secret"
 	"github.com/codeyard/codeyard/internal/store"
 )
 
@@ -183,8 +185,11 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		st.Close()
 		return nil, nil, err
 	}
+	params := parameter.New(st, key, nil)
+	secrets := secret.New(st, key, nil)
 	svc := codebuild.New(codebuild.Config{
 		Store:     st,
+		Secrets:   storedSecrets{params: params, secrets: secrets},
 		Logs:      logs,
 		Exec:      execs,
 		Cache:     caches,
@@ -202,7 +207,7 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		return nil, nil, err
 	}
 	api.Fallback = awsapi.NewS3(awsapi.S3Config{Account: c.account, Keys: keys, Store: objects, Log: log})
-	for _, s := range []awsapi.Service{awsapi.CodeBuild(svc, images), awsapi.Logs(logs.store)} {
+	for _, s := range []awsapi.Service{awsapi.CodeBuild(svc, images), awsapi.Logs(logs.store), awsapi.SSM(params), awsapi.SecretsManager(secrets)} {
 		if err := api.Register(s); err != nil {
 			st.Close()
 			return nil, nil, err
