@@ -280,6 +280,8 @@ func (d *Disk) CompleteUpload(ctx context.Context, bucketName, key, id string, r
 		if i > 0 && ref.Number <= refs[i-1].Number {
 			return Object{}, &PartError{Part: ref.Number, Err: ErrInvalidPartOrder}
 		}
+	}
+	for i, ref := range refs {
 		p, ok := byNum[ref.Number]
 		if !ok || strings.Trim(ref.ETag, `"`) != p.ETag {
 			return Object{}, &PartError{Part: ref.Number, Err: ErrInvalidPart}
