@@ -235,10 +235,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, id, target string
 	if !ok {
 		return &Error{Code: CodeUnknownOperation, Status: http.StatusBadRequest}
 	}
-	_, p, _, err := s.cfg.Keys.AccessKey(r.Context(), res.AccessKeyID)
+	_, p, ok, err := s.cfg.Keys.AccessKey(r.Context(), res.AccessKeyID)
 	if err != nil {
 		log.ErrorContext(r.Context(), "look up access key", "err", err)
 		return &Error{Code: CodeInternalFailure, Message: "An internal error occurred.", Status: http.StatusInternalServerError}
+	}
+	if !ok {
+		// Deleted since the signature was checked.
+		return &Error{Code: "UnrecognizedClientException", Message: "The security token included in the request is invalid.", Status: http.StatusBadRequest}
 	}
 	c := &Call{Service: svc.Model, Op: opName, Region: res.Region, Account: s.cfg.Account, Principal: p, RequestID: id}
 	if p.ReadOnly && !readOnlyOp(opName) {

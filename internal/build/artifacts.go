@@ -24,6 +24,9 @@ type ArtifactSettings struct {
 	Name                 string
 	Packaging            string // NONE or ZIP
 	OverrideArtifactName bool
+	// NoPrimary leaves the primary artifact out (the project's artifacts
+	// are NO_ARTIFACTS): only secondary artifacts are uploaded.
+	NoPrimary bool
 }
 
 // ArtifactResult is one artifact a build uploaded, as the Build shape's
@@ -123,7 +126,7 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 		if j.sel.EnableSymlinks && !strings.EqualFold(set.Packaging, artifact.PackagingZip) {
 			j.sel.EnableSymlinks = false // links are kept in ZIP files only
 		}
-		if len(j.sel.Files) == 0 {
+		if len(j.sel.Files) == 0 || j.id == "" && set.NoPrimary {
 			continue // only secondary artifacts are wanted
 		}
 		set := set
@@ -179,6 +182,10 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 // written to a temporary name and renamed, or a folder.
 func (r *run) store(set *ArtifactSettings, key string, entries []artifact.Entry) (ArtifactResult, error) {
 	dst := filepath.Join(set.Dir, filepath.FromSlash(key))
+	zip := strings.EqualFold(set.Packaging, artifact.PackagingZip)
+	if rel, err := filepath.Rel(set.Dir, dst); err != nil || rel == "." && zip || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ArtifactResult{}, fmt.Errorf("invalid artifact location %q: it must name an object below the bucket", key)
+	}
 	res := ArtifactResult{Location: dst, Files: len(entries)}
 	if !strings.EqualFold(set.Packaging, artifact.PackagingZip) {
 		return res, storeFolder(dst, entries)

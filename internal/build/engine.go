@@ -411,6 +411,9 @@ func (r *run) fetchSource() (SourceInfo, error) {
 		if err := os.MkdirAll(s.Workspace, 0o755); err != nil {
 			return info, err
 		}
+		if s.Source == nil {
+			continue
+		}
 		si, err := s.Source.Fetch(r.ctx, s.Workspace)
 		if err != nil {
 			var ce *ContextError

@@ -99,6 +99,20 @@ func (k *keyring) create(ctx context.Context, user string, readOnly bool) (*crea
 	return &createdKey{id: id, secret: secret, user: user, readOnly: readOnly}, nil
 }
 
+// checkMaster checks that the master key opens the stored secrets: a
+// server started with another key than the one that sealed them would
+// answer every request with an error.
+func (k *keyring) checkMaster(ctx context.Context) error {
+	keys, err := k.store.AccessKeys(ctx)
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	if _, err := k.key.Open(keys[0].Secret, keyAAD(keys[0].ID)); err != nil {
+		return errors.New("the master key does not open this data directory's secrets: start the server with the CODEYARD_MASTER_KEY (or the master.key file) it was first started with")
+	}
+	return nil
+}
+
 // ensureAdmin creates the admin key on a first start (no key at all).
 func (k *keyring) ensureAdmin(ctx context.Context) (*createdKey, error) {
 	keys, err := k.store.AccessKeys(ctx)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -153,6 +154,10 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		return nil, nil, err
 	}
 	keys := &keyring{store: st, key: key}
+	if err := keys.checkMaster(ctx); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	created, err := keys.ensureAdmin(ctx)
 	if err != nil {
 		st.Close()
@@ -196,6 +201,7 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		BucketDir: func(bucket string) string { return filepath.Join(buckets, bucket) },
 		ToolsDir:  tools,
 		BaseEnv:   buildEnv(os.Environ()),
+		WorkDir:   workDir(c.dataDir),
 		Workers:   c.workers,
 		Images:    images,
 		Log:       log,
@@ -300,12 +306,34 @@ The secret is shown only this once; 'codeyard credentials create' makes more key
 	return err
 }
 
+// workDir is where the server's build workspaces go: a directory of the
+// system's temporary directory that belongs to this data directory (so a
+// restart can clean what a crash left), outside the data directory, which
+// builds must not reach.
+func workDir(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("codeyard-work-%d-%x", os.Getuid(), sum[:6]))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return ""
+	}
+	// Someone else's directory (or link) of that name is not used: the
+	// workspaces then go to fresh private directories of TMPDIR.
+	fi, err := os.Lstat(dir)
+	if st, ok := fi.Sys().(*syscall.Stat_t); err != nil || !fi.IsDir() || !ok || int(st.Uid) != os.Getuid() {
+		return ""
+	}
+	os.Chmod(dir, 0o755) // a run-as user must reach the workspaces
+	return dir
+}
+
 // buildEnv is the server's environment without what builds must not see:
-// codeyard's own settings (CODEYARD_MASTER_KEY above all).
+// codeyard's own settings (CODEYARD_MASTER_KEY above all) and the AWS
+// settings of whoever started the server (its access key, its endpoint);
+// the engine gives builds their own AWS_REGION.
 func buildEnv(env []string) []string {
 	var out []string
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, "CODEYARD_") {
+		if !strings.HasPrefix(kv, "CODEYARD_") && !strings.HasPrefix(kv, "AWS_") {
 			out = append(out, kv)
 		}
 	}

@@ -151,6 +151,10 @@ func TestAPIErrors(t *testing.T) {
 		{"bad enum", "CodeBuild_20161006.ListProjects", `{"sortBy":"SIZE"}`, sign, 400, "InvalidInputException", "sortBy"},
 		{"too short", "CodeBuild_20161006.CreateProject", `{"name":"a","source":{"type":"NO_SOURCE"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r"}`, sign, 400, "InvalidInputException", "name"},
 		{"unknown project", "CodeBuild_20161006.StartBuild", `{"projectName":"nope"}`, sign, 400, "ResourceNotFoundException", "Project cannot be found: arn:aws:codebuild:us-east-1:123456789012:project/nope"},
+		{"secondary NO_SOURCE", "CodeBuild_20161006.CreateProject", `{"name":"pp","source":{"type":"NO_SOURCE","buildspec":"version: 0.2"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r","secondarySources":[{"type":"NO_SOURCE","sourceIdentifier":"s2"}]}`, sign, 400, "InvalidInputException", "Secondary source type NO_SOURCE"},
+		{"bucket escaping the store", "CodeBuild_20161006.CreateProject", `{"name":"pp","source":{"type":"NO_SOURCE","buildspec":"version: 0.2"},"artifacts":{"type":"S3","location":"../../escaped"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r"}`, sign, 400, "InvalidInputException", "Invalid artifacts location"},
+		{"absolute buildspec path", "CodeBuild_20161006.CreateProject", `{"name":"pp","source":{"type":"GITHUB","location":"file:///r.git","buildspec":"/etc/passwd"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r"}`, sign, 400, "InvalidInputException", "Invalid buildspec path"},
+		{"buildspec path escaping the source", "CodeBuild_20161006.CreateProject", `{"name":"pp","source":{"type":"GITHUB","location":"file:///r.git","buildspec":"../../x.yml"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r"}`, sign, 400, "InvalidInputException", "Invalid buildspec path"},
 		{"read-only key writes", "CodeBuild_20161006.CreateReportGroup", `{"name":"g1","type":"TEST","exportConfig":{"exportConfigType":"NO_EXPORT"}}`, signer(ro.id, ro.secret, "codebuild", time.Now()), 400, "AccessDeniedException", "codebuild:CreateReportGroup"},
 		{"read-only key reads", "CodeBuild_20161006.ListProjects", `{}`, signer(ro.id, ro.secret, "codebuild", time.Now()), 200, "", ""},
 	}
@@ -168,9 +172,69 @@ func TestAPIErrors(t *testing.T) {
 	if got.status != 413 {
 		t.Errorf("11 MiB body: status %d %s, want 413", got.status, got.typ)
 	}
-	// Nothing was stored by the refused CreateProject.
-	list := send(t, hs.URL, "CodeBuild_20161006.ListProjects", []byte(`{}`), sign)
-	if list.status != 200 {
-		t.Errorf("ListProjects after refusals: %d", list.status)
+	// Nothing was stored by the refused CreateProjects.
+	list := sendBody(t, hs.URL, "CodeBuild_20161006.ListProjects", []byte(`{}`), sign)
+	if list != `{"projects":[]}` {
+		t.Errorf("ListProjects after refusals = %s, want no project", list)
+	}
+}
+
+// sendBody posts body to target and returns the answer's body.
+func sendBody(t *testing.T, url, target string, body []byte, sign func(*http.Request, []byte)) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", target)
+	sign(req, body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return string(data)
+}
+
+// TestMasterKeyMismatch refuses to start a server whose master key does
+// not open the secrets it sealed, instead of answering every request
+// with an error.
+func TestMasterKeyMismatch(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("CODEYARD_HOME", filepath.Join(dir, "home"))
+	t.Setenv("CODEYARD_MASTER_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	c := serverConfig{addr: "127.0.0.1:0", dataDir: filepath.Join(dir, "data"), account: "123456789012", region: "us-east-1", workers: 1}
+	srv, _, err := openServer(t.Context(), c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.close()
+	t.Setenv("CODEYARD_MASTER_KEY", "") // forgotten: a new master.key would be made
+	if _, _, err := openServer(t.Context(), c, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "master key") {
+		t.Errorf("openServer with another master key: err = %v, want one about the master key", err)
+	}
+}
+
+// TestUpdateProjectClears checks that UpdateProject clears a list given
+// empty and removes the concurrent build limit given -1.
+func TestUpdateProjectClears(t *testing.T) {
+	hs, _, key := testServer(t)
+	sign := signer(key.id, key.secret, "codebuild", time.Now())
+	body := `{"name":"pp","source":{"type":"NO_SOURCE","buildspec":"version: 0.2"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r",` +
+		`"secondarySources":[{"type":"GITHUB","location":"file:///x.git","sourceIdentifier":"two"}],"concurrentBuildLimit":2}`
+	if got := send(t, hs.URL, "CodeBuild_20161006.CreateProject", []byte(body), sign); got.status != 200 {
+		t.Fatalf("CreateProject: %d %s %s", got.status, got.typ, got.msg)
+	}
+	out := sendBody(t, hs.URL, "CodeBuild_20161006.UpdateProject", []byte(`{"name":"pp","secondarySources":[],"concurrentBuildLimit":-1}`), sign)
+	var p struct {
+		Project map[string]json.RawMessage `json:"project"`
+	}
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Project == nil {
+		t.Fatalf("UpdateProject: %s", out)
+	}
+	if got := string(p.Project["secondarySources"]); got != "[]" {
+		t.Errorf("secondarySources after clearing = %s, want []", got)
+	}
+	if got, ok := p.Project["concurrentBuildLimit"]; ok {
+		t.Errorf("concurrentBuildLimit after -1 = %s, want none", got)
 	}
 }

@@ -1140,7 +1140,7 @@ func (s *Service) ListBuildBatches(ctx context.Context, c Caller, project, statu
 		// A page never holds more than the batches still wanted, so the
 		// store's token is where the next call goes on from.
 		page.Limit = limit - len(out)
-		ids, next, err := s.store.ListBatches(ctx, project, page)
+		ids, next, err := s.store.ListBatches(ctx, projectName(project), page)
 		if err != nil {
 			return nil, "", storeErr(err, "")
 		}
@@ -1258,6 +1258,7 @@ func (s *Service) recoverBatches(ctx context.Context) error {
 // loseBatch ends a batch whose coordinator is gone FAILED, with its
 // queued builds.
 func (s *Service) loseBatch(ctx context.Context, d *batchDoc) error {
+	ctx = context.WithoutCancel(ctx) // a cancelled job must have its build ended
 	recs, err := s.batchBuilds(ctx, d.ProjectName, d.Arn, timeOf(d.StartTime))
 	if err != nil {
 		return err

@@ -26,6 +26,9 @@ func buildID(idOrARN string) string {
 // StartBuild queues a build of a project with the request's overrides.
 func (s *Service) StartBuild(ctx context.Context, c Caller, in *cb.StartBuildInput) (*cb.Build, error) {
 	if in.IdempotencyToken != "" {
+		// One at a time, so two calls with one token start one build.
+		s.tokenMu.Lock()
+		defer s.tokenMu.Unlock()
 		if b, ok, err := s.idempotent(ctx, in.IdempotencyToken, in); ok || err != nil {
 			return b, err
 		}
@@ -399,7 +402,7 @@ func (s *Service) ListBuilds(ctx context.Context, c Caller, project, order, toke
 			return nil, "", err
 		}
 	}
-	ids, next, err := s.store.ListBuilds(ctx, project, Page{Token: token, Desc: order != "ASCENDING"})
+	ids, next, err := s.store.ListBuilds(ctx, projectName(project), Page{Token: token, Desc: order != "ASCENDING"})
 	if err != nil {
 		return nil, "", storeErr(err, "")
 	}
@@ -429,8 +432,11 @@ func (s *Service) StopBuild(ctx context.Context, c Caller, id string) (*cb.Build
 	s.mu.Unlock()
 	if r != nil {
 		r.cancel(errStopRequested)
-		return b, nil
+		return s.awaitEnd(ctx, b), nil
 	}
+	// Not cut short by the caller going away: a cancelled job must have
+	// its build ended.
+	ctx = context.WithoutCancel(ctx)
 	removed, err := s.store.CancelJob(ctx, id)
 	if err != nil {
 		return nil, err
@@ -448,6 +454,24 @@ func (s *Service) StopBuild(ctx context.Context, c Caller, id string) (*cb.Build
 	}
 	s.mu.Unlock()
 	return b, nil
+}
+
+// awaitEnd waits a little for a stopped build to end, as StopBuild
+// answers with the build STOPPED; it answers the build as it is when the
+// build takes longer (its processes get a grace period).
+func (s *Service) awaitEnd(ctx context.Context, b *cb.Build) *cb.Build {
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+		bs, _, err := s.Builds(ctx, []string{b.Id})
+		if err != nil || len(bs) == 0 {
+			break
+		}
+		if b = &bs[0]; val(b.BuildComplete) {
+			break
+		}
+	}
+	return b
 }
 
 // RetryBuild starts a new build with the settings of an earlier one.

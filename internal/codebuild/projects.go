@@ -3,6 +3,7 @@ package codebuild
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 
 	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
@@ -91,6 +92,11 @@ func (s *Service) UpdateProject(ctx context.Context, c Caller, in *cb.UpdateProj
 	if err := s.store.UpdateProject(ctx, &ProjectRecord{Name: p.Name, Modified: now, Doc: mustJSON(&p)}); err != nil {
 		return nil, storeErr(err, "Project "+p.Name)
 	}
+	// A changed concurrent build limit applies to the builds waiting.
+	if err := s.store.SetQueueLimit(ctx, p.Name, int(val(p.ConcurrentBuildLimit))); err != nil {
+		return nil, err
+	}
+	s.poke()
 	return &p, nil
 }
 
@@ -178,8 +184,11 @@ func (s *Service) completeProject(c Caller, p *cb.Project) error {
 	if p.ProjectVisibility == "" {
 		p.ProjectVisibility = "PRIVATE"
 	}
+	if p.ConcurrentBuildLimit != nil && *p.ConcurrentBuildLimit == -1 {
+		p.ConcurrentBuildLimit = nil // -1 removes the limit, as the model says
+	}
 	if p.ConcurrentBuildLimit != nil && *p.ConcurrentBuildLimit < 1 {
-		return invalid("Project concurrent build limit must be at least 1")
+		return invalid("Project concurrent build limit must be at least 1, or -1 to remove it")
 	}
 	return nil
 }
@@ -187,6 +196,12 @@ func (s *Service) completeProject(c Caller, p *cb.Project) error {
 func checkSource(src *cb.ProjectSource, field string) error {
 	if src == nil {
 		return nil
+	}
+	if field == "secondarySources" && (src.Type == "NO_SOURCE" || src.Type == "CODEPIPELINE") {
+		return invalid("Secondary source type %s is not supported: a secondary source needs a location", src.Type)
+	}
+	if err := checkBuildspecPath(src.Buildspec); err != nil {
+		return err
 	}
 	switch {
 	case src.Type == "NO_SOURCE":
@@ -207,6 +222,37 @@ func checkSource(src *cb.ProjectSource, field string) error {
 	return nil
 }
 
+// checkBuildspecPath refuses a buildspec given as a path that is not
+// relative to the source directory: CodeBuild takes an inline buildspec,
+// a path relative to CODEBUILD_SRC_DIR, or an S3 object.
+func checkBuildspecPath(spec string) error {
+	if spec == "" || strings.ContainsAny(spec, "\n\r") || strings.HasPrefix(spec, "arn:") {
+		return nil
+	}
+	clean := filepath.ToSlash(filepath.Clean(spec))
+	if filepath.IsAbs(spec) || clean == ".." || strings.HasPrefix(clean, "../") {
+		return invalid("Invalid buildspec path %q: it must be relative to the source directory", spec)
+	}
+	return nil
+}
+
+// validBucket reports whether name is an S3 bucket name: 3 to 63
+// lowercase letters, digits, dots and hyphens, starting and ending with a
+// letter or digit, without "..".
+func validBucket(name string) bool {
+	if len(name) < 3 || len(name) > 63 || strings.Contains(name, "..") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (c != '.' && c != '-' || i == 0 || i == len(name)-1) {
+			return false
+		}
+	}
+	return true
+}
+
 func checkArtifacts(a *cb.ProjectArtifacts, secondary bool) error {
 	if a == nil {
 		return nil
@@ -218,6 +264,9 @@ func checkArtifacts(a *cb.ProjectArtifacts, secondary bool) error {
 	case "S3":
 		if a.Location == "" {
 			return invalid("Artifacts location is required for artifacts type S3")
+		}
+		if !validBucket(a.Location) {
+			return invalid("Invalid artifacts location %q: an S3 bucket name is 3 to 63 lowercase letters, digits, dots and hyphens", a.Location)
 		}
 		if a.Packaging == "" {
 			a.Packaging = "NONE"

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"runtime/debug"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,16 +39,30 @@ func (s *Service) Run(ctx context.Context) error {
 // gone: their process died with that worker, so they end FAILED, keeping
 // the log they wrote. Batches whose coordinator is gone end FAILED too.
 func (s *Service) Recover(ctx context.Context) error {
-	ids, err := s.store.OrphanJobs(ctx, s.cfg.Owner)
+	jobs, err := s.store.OrphanJobs(ctx, s.cfg.Owner)
 	if err != nil {
 		return fmt.Errorf("recover builds: %w", err)
 	}
-	for _, id := range ids {
-		if _, err := s.endUnrun(ctx, id, "FAILED", build.CodeInternalError,
+	for _, j := range jobs {
+		// End the build first, then drop its job: a recovery that stops
+		// half-way finds the rest at the next start.
+		if _, err := s.endUnrun(ctx, j.BuildID, "FAILED", build.CodeInternalError,
 			"Build process was lost: the codeyard server that ran it stopped (crashed or was killed) before the build completed"); err != nil {
-			return fmt.Errorf("recover build %s: %w", id, err)
+			s.log.ErrorContext(ctx, "recover a lost build", "build_id", j.BuildID, "err", err)
+			continue
 		}
-		s.log.WarnContext(ctx, "build lost by a previous server ended FAILED", "build_id", id)
+		if err := s.store.FinishJob(ctx, j.ID); err != nil {
+			s.log.ErrorContext(ctx, "recover a lost build", "build_id", j.BuildID, "err", err)
+			continue
+		}
+		s.log.WarnContext(ctx, "build lost by a previous server ended FAILED", "build_id", j.BuildID)
+	}
+	if s.cfg.WorkDir != "" {
+		// Workspaces of builds that ran before a crash.
+		old, _ := filepath.Glob(filepath.Join(s.cfg.WorkDir, "codeyard-build-*"))
+		for _, dir := range old {
+			os.RemoveAll(dir)
+		}
 	}
 	return s.recoverBatches(ctx)
 }
@@ -70,7 +86,11 @@ func (s *Service) worker(ctx context.Context) {
 			}
 			continue
 		}
-		s.runJob(ctx, j)
+		if !s.runJob(ctx, j) {
+			// The build's end is not recorded: the job stays running, so
+			// the next start's recovery ends the build.
+			continue
+		}
 		if err := s.store.FinishJob(context.WithoutCancel(ctx), j.ID); err != nil {
 			s.log.ErrorContext(ctx, "finish job", "build_id", j.BuildID, "err", err)
 		}
@@ -111,36 +131,47 @@ func (s *Service) endUnrun(ctx context.Context, id, st, code, msg string) (*cb.B
 	return &b, nil
 }
 
-// runJob runs one claimed build to its end.
-func (s *Service) runJob(ctx context.Context, j *Job) {
+// runJob runs one claimed build to its end, and reports whether the end
+// is recorded (or there was nothing to record).
+func (s *Service) runJob(ctx context.Context, j *Job) (recorded bool) {
 	log := s.log.With("build_id", j.BuildID)
-	recs, err := s.store.Builds(ctx, []string{j.BuildID})
-	if err != nil || len(recs) == 0 {
+	// The job is claimed: what follows must not be cut short by a
+	// shutdown, which instead stops the build itself.
+	sctx := context.WithoutCancel(ctx)
+	defer func() {
+		s.mu.Lock()
+		delete(s.stopping, j.BuildID)
+		s.mu.Unlock()
+	}()
+	recs, err := s.store.Builds(sctx, []string{j.BuildID})
+	if err != nil {
 		log.ErrorContext(ctx, "load claimed build", "err", err)
-		return
+		return false
+	}
+	if len(recs) == 0 {
+		return true // deleted meanwhile
 	}
 	rec := recs[0]
 	var b cb.Build
 	var rs runSettings
 	if err := json.Unmarshal(rec.Doc, &b); err != nil {
 		log.ErrorContext(ctx, "decode build", "err", err)
-		return
+		return true // nothing can end it; keeping the job would not help
 	}
 	json.Unmarshal(rec.Run, &rs)
 	if val(b.BuildComplete) {
-		return
+		return true
 	}
 	if q := val(b.QueuedTimeoutInMinutes); q > 0 && s.now().Sub(b.StartTime.Time) > time.Duration(q)*time.Minute {
-		s.endUnrun(ctx, b.Id, "TIMED_OUT", build.CodeTimedOut, fmt.Sprintf("Build has timed out in the queue after %d minutes. ", q))
-		return
+		_, err := s.endUnrun(sctx, b.Id, "TIMED_OUT", build.CodeTimedOut, fmt.Sprintf("Build has timed out in the queue after %d minutes. ", q))
+		return err == nil
 	}
 
-	bctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	bctx, cancel := context.WithCancelCause(sctx)
 	defer cancel(nil)
 	s.mu.Lock()
 	s.running[b.Id] = &running{cancel: cancel}
 	if s.stopping[b.Id] {
-		delete(s.stopping, b.Id)
 		cancel(errStopRequested)
 	}
 	s.mu.Unlock()
@@ -153,16 +184,28 @@ func (s *Service) runJob(ctx context.Context, j *Job) {
 	stop := context.AfterFunc(ctx, func() { cancel(errors.New("server shut down")) })
 	defer stop()
 
-	res := s.execute(bctx, log, &b, &rs)
-	s.finish(context.WithoutCancel(ctx), log, &b, res)
+	res := s.runSafely(bctx, log, &b, &rs)
+	recorded = s.finish(sctx, log, &b, res)
 	s.buildEnded(b.Id)
+	return recorded
+}
+
+// runSafely runs execute, turning a panic into a FAULT of the build so
+// that one bad build cannot take the server down.
+func (s *Service) runSafely(ctx context.Context, log *slog.Logger, b *cb.Build, rs *runSettings) (res *build.Build) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.ErrorContext(ctx, "build panicked", "panic", v, "stack", string(debug.Stack()))
+			res = s.fail(b, "PROVISIONING", build.CodeInternalError, fmt.Sprintf("internal error running the build: %v", v))
+			res.Status = build.StatusFault
+		}
+	}()
+	return s.execute(ctx, log, b, rs)
 }
 
 // execute prepares the build's workspace, sources, log and executor and
 // runs the engine.
-func (s *Service) execute(ctx context.Context, log interface {
-	ErrorContext(context.Context, string, ...any)
-}, b *cb.Build, rs *runSettings) *build.Build {
+func (s *Service) execute(ctx context.Context, log *slog.Logger, b *cb.Build, rs *runSettings) *build.Build {
 	region, account := arnRegionAccount(b.Arn)
 	_, uuid, _ := strings.Cut(b.Id, ":")
 	group, stream := b.Logs.GroupName, b.Logs.StreamName
@@ -243,8 +286,10 @@ func (s *Service) execute(ctx context.Context, log interface {
 			}
 			req.SecondaryArtifacts[a.ArtifactIdentifier] = artifactSettings(s.cfg.BucketDir, a)
 			if req.Artifacts == nil {
-				// Secondary artifacts need primary settings to hang from.
+				// Secondary artifacts need primary settings to hang from;
+				// the primary itself is not wanted.
 				req.Artifacts = artifactSettings(s.cfg.BucketDir, a)
+				req.Artifacts.NoPrimary = true
 			}
 		}
 	}
@@ -339,9 +384,7 @@ func applyProgress(b *cb.Build, pb *build.Build) {
 }
 
 // finish records a build's end: its document, its reports.
-func (s *Service) finish(ctx context.Context, log interface {
-	ErrorContext(context.Context, string, ...any)
-}, b *cb.Build, res *build.Build) {
+func (s *Service) finish(ctx context.Context, log *slog.Logger, b *cb.Build, res *build.Build) bool {
 	applyProgress(b, res)
 	if len(res.Exported) > 0 {
 		b.ExportedEnvironmentVariables = []cb.ExportedEnvironmentVariable{}
@@ -370,7 +413,9 @@ func (s *Service) finish(ctx context.Context, log interface {
 	}
 	if err := s.store.UpdateBuild(ctx, &BuildRecord{ID: b.Id, Status: b.BuildStatus, Doc: mustJSON(b)}); err != nil {
 		log.ErrorContext(ctx, "record finished build", "err", err)
+		return false
 	}
+	return true
 }
 
 // artifactARN turns an artifact's path below the bucket directory into the

@@ -148,15 +148,18 @@ type Store interface {
 	// ClaimJob takes the oldest queued job whose project is below its
 	// concurrent build limit for owner; nil when none can run.
 	ClaimJob(ctx context.Context, owner string) (*Job, error)
+	// SetQueueLimit sets the concurrent build limit of a project's queued
+	// jobs; 0 means none.
+	SetQueueLimit(ctx context.Context, project string, maxRunning int) error
 	// CancelJob removes a build's job if it is still queued, and reports
 	// whether it did.
 	CancelJob(ctx context.Context, buildID string) (bool, error)
 	// FinishJob removes a job.
 	FinishJob(ctx context.Context, id int64) error
-	// OrphanJobs returns the builds of jobs that were running on an owner
-	// other than owner, and removes those jobs: the worker that ran them
-	// is gone.
-	OrphanJobs(ctx context.Context, owner string) ([]string, error)
+	// OrphanJobs returns the jobs that were running on an owner other
+	// than owner, oldest first, and leaves them: the worker that ran them
+	// is gone, and the caller ends their builds, then finishes the jobs.
+	OrphanJobs(ctx context.Context, owner string) ([]Job, error)
 
 	CreateReportGroup(ctx context.Context, g *ReportGroupRecord) error
 	UpdateReportGroup(ctx context.Context, g *ReportGroupRecord) error

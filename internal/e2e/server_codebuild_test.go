@@ -188,6 +188,10 @@ func TestServerCodeBuild(t *testing.T) {
 	if err != nil || len(list.Ids) != 2 || list.Ids[0] != aws.ToString(f.Id) {
 		t.Errorf("ListBuildsForProject = %v, %v; want the failed build first", list, err)
 	}
+	byARN, err := cb.ListBuildsForProject(ctx, &codebuild.ListBuildsForProjectInput{ProjectName: cp.Project.Arn})
+	if err != nil || len(byARN.Ids) != 2 {
+		t.Errorf("ListBuildsForProject(project ARN) = %v, %v; want the 2 builds", byARN, err)
+	}
 	if _, err := cb.ListBuildsForProject(ctx, &codebuild.ListBuildsForProjectInput{ProjectName: aws.String("nope")}); apiErrorCode(err) != "ResourceNotFoundException" {
 		t.Errorf("ListBuildsForProject(nope): err = %v, want ResourceNotFoundException", err)
 	}
@@ -236,8 +240,12 @@ func TestServerStop(t *testing.T) {
 	id := aws.ToString(sb.Build.Id)
 	waitPhase(t, cb, id, cbtypes.BuildPhaseTypeBuild)
 	start := time.Now()
-	if _, err := cb.StopBuild(ctx, &codebuild.StopBuildInput{Id: aws.String(id)}); err != nil {
+	stopped, err := cb.StopBuild(ctx, &codebuild.StopBuildInput{Id: aws.String(id)})
+	if err != nil {
 		t.Fatalf("StopBuild: %v", err)
+	}
+	if stopped.Build.BuildStatus != cbtypes.StatusTypeStopped {
+		t.Errorf("StopBuild answered %s, want STOPPED", stopped.Build.BuildStatus)
 	}
 	b := waitBuild(t, cb, id, 30*time.Second)
 	if b.BuildStatus != cbtypes.StatusTypeStopped {

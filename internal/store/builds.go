@@ -136,6 +136,13 @@ func (s *Store) ClaimJob(ctx context.Context, owner string) (*codebuild.Job, err
 	return &j, nil
 }
 
+// SetQueueLimit sets the concurrent build limit of a project's queued
+// jobs.
+func (s *Store) SetQueueLimit(ctx context.Context, project string, maxRunning int) error {
+	_, err := s.w.ExecContext(ctx, "UPDATE jobs SET max_running = ? WHERE project = ? AND state = 'queued'", maxRunning, project)
+	return err
+}
+
 // CancelJob removes a build's job if it is still queued.
 func (s *Store) CancelJob(ctx context.Context, buildID string) (bool, error) {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM jobs WHERE build_id = ? AND state = 'queued'", buildID)
@@ -152,27 +159,26 @@ func (s *Store) FinishJob(ctx context.Context, id int64) error {
 	return err
 }
 
-// OrphanJobs removes the jobs that were running on another owner and
-// returns their builds.
-func (s *Store) OrphanJobs(ctx context.Context, owner string) ([]string, error) {
-	var ids []string
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		ids = nil
-		rows, err := tx.QueryContext(ctx, "DELETE FROM jobs WHERE state = 'running' AND owner != ? RETURNING build_id", owner)
-		if err != nil {
-			return err
+// OrphanJobs returns the jobs that were running on another owner, oldest
+// first. It leaves them: the caller ends each one's build, then finishes
+// the job.
+func (s *Store) OrphanJobs(ctx context.Context, owner string) ([]codebuild.Job, error) {
+	rows, err := s.w.QueryContext(ctx, "SELECT id, build_id, created FROM jobs WHERE state = 'running' AND owner != ? ORDER BY id", owner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var jobs []codebuild.Job
+	for rows.Next() {
+		var j codebuild.Job
+		var created int64
+		if err := rows.Scan(&j.ID, &j.BuildID, &created); err != nil {
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
-	})
-	return ids, err
+		j.Created = fromMS(created)
+		jobs = append(jobs, j)
+	}
+	return jobs, rows.Err()
 }
 
 // CreateBatch stores a new build batch with the project's next batch

@@ -374,7 +374,7 @@ func TestDeleteBuilds(t *testing.T) {
 	}
 	// The deleted builds' jobs, running and queued, are gone: the
 	// running one is no orphan, and only the others' jobs are claimed.
-	if orphans, err := s.OrphanJobs(ctx, "other"); err != nil || len(orphans) != 0 {
+	if orphans, err := orphanIDs(ctx, s, "other", false); err != nil || len(orphans) != 0 {
 		t.Errorf("OrphanJobs after DeleteBuilds = %q, %v; want none", orphans, err)
 	}
 	if ok, err := s.CancelJob(ctx, ids[2]); err != nil || ok {
@@ -651,12 +651,31 @@ func TestCancelJob(t *testing.T) {
 		})
 	}
 	// The running job is still there, and only ids[2] is left to claim.
-	if orphans, err := s.OrphanJobs(ctx, "other"); err != nil || !slices.Equal(orphans, []string{ids[0]}) {
+	if orphans, err := orphanIDs(ctx, s, "other", false); err != nil || !slices.Equal(orphans, []string{ids[0]}) {
 		t.Errorf("OrphanJobs(other) = %q, %v; want %q", orphans, err, ids[:1])
 	}
 	if diff := cmp.Diff([]string{ids[2]}, claimAll(t, s, "w")); diff != "" {
 		t.Errorf("claimed after CancelJob mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// orphanIDs returns the builds of OrphanJobs(owner), finishing the jobs
+// when finish is set, as recovery does.
+func orphanIDs(ctx context.Context, s *store.Store, owner string, finish bool) ([]string, error) {
+	jobs, err := s.OrphanJobs(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, j := range jobs {
+		ids = append(ids, j.BuildID)
+		if finish {
+			if err := s.FinishJob(ctx, j.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return ids, nil
 }
 
 func TestOrphanJobs(t *testing.T) {
@@ -672,7 +691,16 @@ func TestOrphanJobs(t *testing.T) {
 	}
 	// ids[0] and ids[2] run on old, ids[1] on new, ids[3] on gone; ids[4]
 	// is queued.
-	got, err := s.OrphanJobs(ctx, "new")
+	got, err := orphanIDs(ctx, s, "new", false)
+	if err != nil {
+		t.Fatalf("OrphanJobs(new): %v", err)
+	}
+	slices.Sort(got)
+	if diff := cmp.Diff([]string{ids[0], ids[2], ids[3]}, got); diff != "" {
+		t.Errorf("OrphanJobs(new) leaves its jobs: a second call (-want +got):\n%s", diff)
+	}
+	// Recovery finishes each job once its build has ended.
+	got, err = orphanIDs(ctx, s, "new", true)
 	if err != nil {
 		t.Fatalf("OrphanJobs(new): %v", err)
 	}
@@ -680,14 +708,14 @@ func TestOrphanJobs(t *testing.T) {
 	if diff := cmp.Diff([]string{ids[0], ids[2], ids[3]}, got); diff != "" {
 		t.Errorf("OrphanJobs(new) mismatch (-want +got):\n%s", diff)
 	}
-	if got, err := s.OrphanJobs(ctx, "new"); err != nil || len(got) != 0 {
+	if got, err := orphanIDs(ctx, s, "new", false); err != nil || len(got) != 0 {
 		t.Errorf("OrphanJobs(new) again = %q, %v; want none", got, err)
 	}
 	// The queued job was left, and new's job is still running.
 	if diff := cmp.Diff([]string{ids[4]}, claimAll(t, s, "new")); diff != "" {
 		t.Errorf("claimed after OrphanJobs mismatch (-want +got):\n%s", diff)
 	}
-	got, err = s.OrphanJobs(ctx, "newer")
+	got, err = orphanIDs(ctx, s, "newer", true)
 	if err != nil {
 		t.Fatal(err)
 	}
