@@ -340,7 +340,6 @@ func buildEnv(env []string) []string {
 	return out
 }
 
-
 // curatedImages are the images ListCuratedEnvironmentImages offers: the
 // names CodeBuild's curated images have, which this server runs on the
 // host until a container engine is configured.
