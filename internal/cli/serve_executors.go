@@ -40,6 +40,14 @@ type hostExecutors struct{ exec build.Executor }
 
 func (h hostExecutors) Executor(*cb.ProjectEnvironment) (build.Executor, error) { return h.exec, nil }
 
+// Reap kills what a build lost in a crash left running on the host.
+func (h hostExecutors) Reap(buildID string) int {
+	if r, ok := h.exec.(interface{ Reap(string) int }); ok {
+		return r.Reap(buildID)
+	}
+	return 0
+}
+
 // noExecutors fails every build: no engine, no host builds.
 type noExecutors struct{}
 

@@ -55,7 +55,11 @@ func (s *Service) Recover(ctx context.Context) error {
 			s.log.ErrorContext(ctx, "recover a lost build", "build_id", j.BuildID, "err", err)
 			continue
 		}
-		s.log.WarnContext(ctx, "build lost by a previous server ended FAILED", "build_id", j.BuildID)
+		killed := 0
+		if r, ok := s.cfg.Exec.(Reaper); ok {
+			killed = r.Reap(j.BuildID)
+		}
+		s.log.WarnContext(ctx, "build lost by a previous server ended FAILED", "build_id", j.BuildID, "processes_killed", killed)
 	}
 	if s.cfg.WorkDir != "" {
 		// Workspaces of builds that ran before a crash.

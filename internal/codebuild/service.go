@@ -74,6 +74,13 @@ type containerExecutor interface {
 	InContainer() bool
 }
 
+// Reaper is implemented by Executors that can clean up after a build
+// whose server died: Reap kills what the build left running and returns
+// how many processes (or containers) it removed.
+type Reaper interface {
+	Reap(buildID string) int
+}
+
 // Config configures a Service.
 type Config struct {
 	Store Store

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +43,7 @@ func TestServerCrash(t *testing.T) {
 	srv := startServer(t)
 	ctx := context.Background()
 	cb := srv.codebuild()
-	noSourceProject(t, cb, "crash", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo before-the-crash\n      - sleep 120\n", 1)
+	noSourceProject(t, cb, "crash", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo before-the-crash\n      - sleep 1207\n", 1)
 	noSourceProject(t, cb, "after", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo queued-build-ran\n", 1)
 
 	first, err := cb.StartBuild(ctx, &codebuild.StartBuildInput{ProjectName: aws.String("crash")})
@@ -78,6 +79,11 @@ func TestServerCrash(t *testing.T) {
 	if p == nil || len(p.Contexts) == 0 || !strings.Contains(aws.ToString(p.Contexts[0].Message), "lost") {
 		t.Errorf("BUILD phase of the lost build = %+v, want a context saying the build process was lost", p)
 	}
+	// The lost build's command, re-parented to init by the crash, is
+	// killed by the recovery.
+	if pids := processesWithArgs("sleep", "1207"); len(pids) > 0 {
+		t.Errorf("the lost build's sleep 1207 still runs after recovery: pids %v", pids)
+	}
 	if log := logTextOf(t, srv, id); !strings.Contains(log, "before-the-crash") {
 		t.Errorf("log of the lost build lost its lines:\n%s", log)
 	}
@@ -95,6 +101,23 @@ func TestServerCrash(t *testing.T) {
 	if err := db.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
 		t.Errorf("integrity_check = %q, %v; want ok", res, err)
 	}
+}
+
+// processesWithArgs returns the pids whose command line is exactly args.
+func processesWithArgs(args ...string) []int {
+	want := strings.Join(args, "\x00") + "\x00"
+	entries, _ := os.ReadDir("/proc")
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if cmd, err := os.ReadFile("/proc/" + e.Name() + "/cmdline"); err == nil && string(cmd) == want {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 func logTextOf(t *testing.T, srv *server, id string) string {

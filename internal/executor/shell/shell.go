@@ -27,6 +27,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -87,6 +88,7 @@ type state struct {
 	dir        string // private directory: shell state kept across an exit
 	outR, outW *os.File
 	nonce      string
+	token      string              // CODEYARD_BUILD_TOKEN: buildMark(build id)-nonce
 	prefix     []byte              // "\x1ecy<nonce>:"
 	wake       string              // the sentinel the waiter of a dead shell sends
 	sessions   map[string]*session // the current shell of each run-as user
@@ -135,6 +137,7 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 		sessions: map[string]*session{},
 		buf:      make([]byte, bufSize),
 	}
+	st.token = buildMark(p.BuildID) + "-" + st.nonce
 	st.prefix = []byte("\x1ecy" + st.nonce + ":")
 	st.wake = string(st.prefix) + "w:0\n"
 	x.mu.Lock()
@@ -391,22 +394,42 @@ const tokenVar = "CODEYARD_BUILD_TOKEN"
 // finds only processes this user may inspect, which are the only ones the
 // build could start.
 func (st *state) signalStrays(sig syscall.Signal) {
+	signalMarked([]byte(tokenVar+"="+st.token+"\x00"), sig)
+}
+
+// signalMarked signals the processes whose environment contains mark,
+// and returns how many.
+func signalMarked(mark []byte, sig syscall.Signal) int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return
+		return 0
 	}
-	mark := []byte(tokenVar + "=" + st.nonce + "\x00")
-	self := os.Getpid()
+	self, n := os.Getpid(), 0
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == self {
 			continue
 		}
 		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err == nil && bytes.Contains(env, mark) {
-			syscall.Kill(pid, sig)
+		if err == nil && bytes.Contains(env, mark) && syscall.Kill(pid, sig) == nil {
+			n++
 		}
 	}
+	return n
+}
+
+// buildMark is the part of a build's token that names the build.
+func buildMark(buildID string) string {
+	sum := sha256.Sum256([]byte(buildID))
+	return hex.EncodeToString(sum[:8])
+}
+
+// Reap kills the processes a build left running when the server that ran
+// it died (the build's own shells are gone with it, but commands that
+// were running go on, re-parented to init). It returns how many it
+// killed. Recovery calls it for each build it ends as lost.
+func (x *Executor) Reap(buildID string) int {
+	return signalMarked([]byte(tokenVar+"="+buildMark(buildID)+"-"), syscall.SIGKILL)
 }
 
 func (s *session) signal(sig syscall.Signal) {
@@ -536,7 +559,7 @@ func (x *Executor) start(st *state, p *build.Plan, s build.Step) (*session, erro
 		return nil, err
 	}
 	env := append(append([]string(nil), p.Env...), s.Env...)
-	env = append(env, tokenVar+"="+st.nonce)
+	env = append(env, tokenVar+"="+st.token)
 	var cred *syscall.Credential
 	if s.RunAs != "" {
 		var home string
