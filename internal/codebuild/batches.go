@@ -3,8 +3,6 @@ package codebuild
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -241,6 +239,8 @@ func batchID(idOrARN string) string {
 func (s *Service) StartBuildBatch(ctx context.Context, c Caller, in *cb.StartBuildBatchInput) (*cb.BuildBatch, error) {
 	const op = "StartBuildBatch"
 	if in.IdempotencyToken != "" {
+		s.tokenMu.Lock()
+		defer s.tokenMu.Unlock()
 		if b, ok, err := s.batchIdempotent(ctx, op, in.IdempotencyToken, in); ok || err != nil {
 			return b, err
 		}
@@ -301,7 +301,7 @@ func (s *Service) StartBuildBatch(ctx context.Context, c Caller, in *cb.StartBui
 	}
 	s.batch.queue(id)
 	if in.IdempotencyToken != "" {
-		s.rememberBatch(op, in.IdempotencyToken, in, id)
+		s.remember(op, in.IdempotencyToken, in, id)
 	}
 	return &out.BuildBatch, nil
 }
@@ -1079,6 +1079,8 @@ func (s *Service) RetryBuildBatch(ctx context.Context, c Caller, in *cb.RetryBui
 		return nil, invalid("Build batch ID is required")
 	}
 	if in.IdempotencyToken != "" {
+		s.tokenMu.Lock()
+		defer s.tokenMu.Unlock()
 		if b, ok, err := s.batchIdempotent(ctx, op, in.IdempotencyToken, in); ok || err != nil {
 			return b, err
 		}
@@ -1117,7 +1119,7 @@ func (s *Service) RetryBuildBatch(ctx context.Context, c Caller, in *cb.RetryBui
 	}
 	s.batch.queue(id)
 	if in.IdempotencyToken != "" {
-		s.rememberBatch(op, in.IdempotencyToken, in, id)
+		s.remember(op, in.IdempotencyToken, in, id)
 	}
 	return &d.BuildBatch, nil
 }
@@ -1322,43 +1324,15 @@ func (s *Service) batchBuilds(ctx context.Context, project, arn string, since ti
 }
 
 // batchIdempotent returns the batch an earlier call of op with the same
-// token started, within CodeBuild's five minutes; a token reused with
-// other parameters is refused.
+// token started.
 func (s *Service) batchIdempotent(ctx context.Context, op, token string, in any) (*cb.BuildBatch, bool, error) {
-	key := op + "\x00" + token
-	s.mu.Lock()
-	t, ok := s.tokens[key]
-	if ok && s.now().Sub(t.at) > 5*time.Minute {
-		delete(s.tokens, key)
-		ok = false
+	id, ok, err := s.tokenUse(op, token, in)
+	if !ok || err != nil {
+		return nil, false, err
 	}
-	s.mu.Unlock()
-	if !ok {
-		return nil, false, nil
-	}
-	if t.hash != hashAny(in) {
-		return nil, false, invalid("Idempotency token %s was already used with different parameters", token)
-	}
-	bs, _, err := s.BuildBatches(ctx, []string{t.buildID})
+	bs, _, err := s.BuildBatches(ctx, []string{id})
 	if err != nil || len(bs) == 0 {
 		return nil, false, err
 	}
 	return &bs[0], true, nil
-}
-
-func (s *Service) rememberBatch(op, token string, in any, id string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	for k, t := range s.tokens {
-		if now.Sub(t.at) > 5*time.Minute {
-			delete(s.tokens, k)
-		}
-	}
-	s.tokens[op+"\x00"+token] = idempotent{hash: hashAny(in), buildID: id, at: now}
-}
-
-func hashAny(in any) string {
-	sum := sha256.Sum256(mustJSON(in))
-	return hex.EncodeToString(sum[:])
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,4 +282,44 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestIdempotencyTokens checks StartBuild and RetryBuild with a token:
+// concurrent calls with one token start one build, a repeat answers that
+// build, and the token with other parameters is refused.
+func TestIdempotencyTokens(t *testing.T) {
+	t.Parallel()
+	svc := newService(t)
+	batchProject(t, svc, "tokens", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n")
+	in := &cb.StartBuildInput{ProjectName: "tokens", IdempotencyToken: "start-1"}
+	ids := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			b, err := svc.StartBuild(t.Context(), caller, in)
+			if err != nil {
+				t.Errorf("StartBuild: %v", err)
+				return
+			}
+			ids[i] = b.Id
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("one token started several builds: %v", ids)
+		}
+	}
+	if _, err := svc.StartBuild(t.Context(), caller, &cb.StartBuildInput{ProjectName: "tokens", IdempotencyToken: "start-1", SourceVersion: "other"}); err == nil {
+		t.Error("StartBuild reusing a token with other parameters: no error")
+	}
+	retry := &cb.RetryBuildInput{Id: ids[0], IdempotencyToken: "retry-1"}
+	r1, err := svc.RetryBuild(t.Context(), caller, retry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := svc.RetryBuild(t.Context(), caller, retry)
+	if err != nil || r2.Id != r1.Id || r1.Id == ids[0] {
+		t.Errorf("RetryBuild twice with one token: %s then %v (%v); want one new build", r1.Id, r2, err)
+	}
 }

@@ -29,7 +29,7 @@ func (s *Service) StartBuild(ctx context.Context, c Caller, in *cb.StartBuildInp
 		// One at a time, so two calls with one token start one build.
 		s.tokenMu.Lock()
 		defer s.tokenMu.Unlock()
-		if b, ok, err := s.idempotent(ctx, in.IdempotencyToken, in); ok || err != nil {
+		if b, ok, err := s.earlierBuild(ctx, "StartBuild", in.IdempotencyToken, in); ok || err != nil {
 			return b, err
 		}
 	}
@@ -46,36 +46,34 @@ func (s *Service) StartBuild(ctx context.Context, c Caller, in *cb.StartBuildInp
 		return nil, err
 	}
 	if in.IdempotencyToken != "" {
-		s.remember(in.IdempotencyToken, in, b.Id)
+		s.remember("StartBuild", in.IdempotencyToken, in, b.Id)
 	}
 	return b, nil
 }
 
-// idempotent returns the build an earlier StartBuild with the same token
-// started, within CodeBuild's five minutes; a token reused with other
-// parameters is refused.
-func (s *Service) idempotent(ctx context.Context, token string, in *cb.StartBuildInput) (*cb.Build, bool, error) {
+// tokenUse returns the id of what an earlier call of op with the same
+// idempotency token made, within CodeBuild's five minutes; a token reused
+// with other parameters is refused. Callers hold tokenMu.
+func (s *Service) tokenUse(op, token string, in any) (string, bool, error) {
+	key := op + "\x00" + token
 	s.mu.Lock()
-	t, ok := s.tokens[token]
+	t, ok := s.tokens[key]
 	if ok && s.now().Sub(t.at) > 5*time.Minute {
-		delete(s.tokens, token)
+		delete(s.tokens, key)
 		ok = false
 	}
 	s.mu.Unlock()
 	if !ok {
-		return nil, false, nil
+		return "", false, nil
 	}
-	if t.hash != hashInput(in) {
-		return nil, false, invalid("Idempotency token %s was already used with different parameters", token)
+	if t.hash != hashAny(in) {
+		return "", false, invalid("Idempotency token %s was already used with different parameters", token)
 	}
-	bs, _, err := s.Builds(ctx, []string{t.buildID})
-	if err != nil || len(bs) == 0 {
-		return nil, false, err
-	}
-	return &bs[0], true, nil
+	return t.buildID, true, nil
 }
 
-func (s *Service) remember(token string, in *cb.StartBuildInput, id string) {
+// remember records what a call of op with an idempotency token made.
+func (s *Service) remember(op, token string, in any, id string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -84,12 +82,26 @@ func (s *Service) remember(token string, in *cb.StartBuildInput, id string) {
 			delete(s.tokens, k)
 		}
 	}
-	s.tokens[token] = idempotent{hash: hashInput(in), buildID: id, at: now}
+	s.tokens[op+"\x00"+token] = idempotent{hash: hashAny(in), buildID: id, at: now}
 }
 
-func hashInput(in *cb.StartBuildInput) string {
+func hashAny(in any) string {
 	sum := sha256.Sum256(mustJSON(in))
 	return hex.EncodeToString(sum[:])
+}
+
+// earlierBuild returns the build an earlier call of op with in's token
+// started.
+func (s *Service) earlierBuild(ctx context.Context, op, token string, in any) (*cb.Build, bool, error) {
+	id, ok, err := s.tokenUse(op, token, in)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	bs, _, err := s.Builds(ctx, []string{id})
+	if err != nil || len(bs) == 0 {
+		return nil, false, err
+	}
+	return &bs[0], true, nil
 }
 
 // buildFromProject is the build a StartBuild of p with in's overrides
@@ -479,6 +491,13 @@ func (s *Service) RetryBuild(ctx context.Context, c Caller, in *cb.RetryBuildInp
 	if in.Id == "" {
 		return nil, invalid("Build ID is required")
 	}
+	if in.IdempotencyToken != "" {
+		s.tokenMu.Lock()
+		defer s.tokenMu.Unlock()
+		if b, ok, err := s.earlierBuild(ctx, "RetryBuild", in.IdempotencyToken, in); ok || err != nil {
+			return b, err
+		}
+	}
 	bs, _, err := s.Builds(ctx, []string{in.Id})
 	if err != nil {
 		return nil, err
@@ -517,7 +536,11 @@ func (s *Service) RetryBuild(ctx context.Context, c Caller, in *cb.RetryBuildInp
 		// The stream name CodeBuild made from the UUID is not the config's.
 		tmpl.Logs.CloudWatchLogs = &cb.CloudWatchLogsConfig{Status: tmpl.Logs.CloudWatchLogs.Status, GroupName: tmpl.Logs.CloudWatchLogs.GroupName, StreamName: tmpl.Logs.CloudWatchLogs.StreamName}
 	}
-	return s.createBuild(ctx, c, p, &tmpl, &rs, old.BuildBatchArn)
+	b, err := s.createBuild(ctx, c, p, &tmpl, &rs, old.BuildBatchArn)
+	if err == nil && in.IdempotencyToken != "" {
+		s.remember("RetryBuild", in.IdempotencyToken, in, b.Id)
+	}
+	return b, err
 }
 
 // DeleteBuilds deletes completed builds; running ones are not deleted.
