@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -323,3 +324,51 @@ func TestIdempotencyTokens(t *testing.T) {
 		t.Errorf("RetryBuild twice with one token: %s then %v (%v); want one new build", r1.Id, r2, err)
 	}
 }
+
+// TestQueuedTimeout ends a build that waits behind its project's
+// concurrent build limit longer than queuedTimeoutInMinutes TIMED_OUT.
+func TestQueuedTimeout(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	st, err := store.Open(t.Context(), filepath.Join(dir, "codeyard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var skew atomic.Int64 // how far the service's clock is ahead
+	svc := codebuild.New(codebuild.Config{Store: st, Logs: discardLogs{}, Exec: hostExec{shell.New(shell.Options{})}, WorkDir: dir, BaseEnv: os.Environ(),
+		Now: func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	_, err = svc.CreateProject(t.Context(), caller, &cb.CreateProjectInput{
+		Name: "limited", Source: &cb.ProjectSource{Type: "NO_SOURCE", Buildspec: "version: 0.2\nphases:\n  build:\n    commands:\n      - sleep 30\n"},
+		Artifacts: &cb.ProjectArtifacts{Type: "NO_ARTIFACTS"}, ServiceRole: "r", ConcurrentBuildLimit: ptr[int64](1), QueuedTimeoutInMinutes: ptr[int64](5),
+		Environment: &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: "i", ComputeType: "BUILD_GENERAL1_SMALL"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.StartBuild(t.Context(), caller, &cb.StartBuildInput{ProjectName: "limited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.StartBuild(t.Context(), caller, &cb.StartBuildInput{ProjectName: "limited"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.TimeOutQueued(t.Context())
+	if bs, _, _ := svc.Builds(t.Context(), []string{second.Id}); bs[0].BuildStatus != "IN_PROGRESS" {
+		t.Fatalf("queued build ended before its timeout: %s", bs[0].BuildStatus)
+	}
+	skew.Store(int64(6 * time.Minute))
+	svc.TimeOutQueued(t.Context())
+	bs, _, _ := svc.Builds(t.Context(), []string{second.Id})
+	if b := bs[0]; b.BuildStatus != "TIMED_OUT" || b.Phases[1].PhaseType != "QUEUED" || b.Phases[1].PhaseStatus != "TIMED_OUT" {
+		t.Errorf("queued build after its timeout: %s, phases %+v; want TIMED_OUT in QUEUED", b.BuildStatus, b.Phases)
+	}
+	svc.StopBuild(t.Context(), caller, first.Id)
+}
+
+func ptr[T any](v T) *T { return &v }

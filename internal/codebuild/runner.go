@@ -31,6 +31,7 @@ func (s *Service) Run(ctx context.Context) error {
 		wg.Go(func() { s.worker(ctx) })
 	}
 	wg.Go(func() { s.runBatches(ctx) })
+	wg.Go(func() { s.sweepQueue(ctx) })
 	wg.Wait()
 	return nil
 }
@@ -69,6 +70,43 @@ func (s *Service) Recover(ctx context.Context) error {
 		}
 	}
 	return s.recoverBatches(ctx)
+}
+
+// sweepQueue ends the builds that waited in the queue longer than their
+// queuedTimeoutInMinutes (behind a concurrent build limit, or a busy
+// pool) TIMED_OUT, as CodeBuild does, every 10 seconds.
+func (s *Service) sweepQueue(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		s.timeOutQueued(ctx)
+	}
+}
+
+func (s *Service) timeOutQueued(ctx context.Context) {
+	jobs, err := s.store.QueuedJobs(ctx)
+	if err != nil {
+		return
+	}
+	for _, j := range jobs {
+		bs, _, err := s.Builds(ctx, []string{j.BuildID})
+		if err != nil || len(bs) == 0 {
+			continue
+		}
+		b := &bs[0]
+		q := val(b.QueuedTimeoutInMinutes)
+		if q <= 0 || b.StartTime == nil || s.now().Sub(b.StartTime.Time) <= time.Duration(q)*time.Minute {
+			continue
+		}
+		if removed, err := s.store.CancelJob(context.WithoutCancel(ctx), j.BuildID); err == nil && removed {
+			s.endUnrun(context.WithoutCancel(ctx), j.BuildID, "TIMED_OUT", build.CodeTimedOut, fmt.Sprintf("Build has timed out in the queue after %d minutes. ", q))
+		}
+	}
 }
 
 func (s *Service) worker(ctx context.Context) {

@@ -148,6 +148,8 @@ type Store interface {
 	// ClaimJob takes the oldest queued job whose project is below its
 	// concurrent build limit for owner; nil when none can run.
 	ClaimJob(ctx context.Context, owner string) (*Job, error)
+	// QueuedJobs returns the jobs waiting for a worker, oldest first.
+	QueuedJobs(ctx context.Context) ([]Job, error)
 	// SetQueueLimit sets the concurrent build limit of a project's queued
 	// jobs; 0 means none.
 	SetQueueLimit(ctx context.Context, project string, maxRunning int) error

@@ -136,6 +136,11 @@ func (s *Store) ClaimJob(ctx context.Context, owner string) (*codebuild.Job, err
 	return &j, nil
 }
 
+// QueuedJobs returns the jobs waiting for a worker, oldest first.
+func (s *Store) QueuedJobs(ctx context.Context) ([]codebuild.Job, error) {
+	return s.jobs(ctx, "SELECT id, build_id, created FROM jobs WHERE state = 'queued' ORDER BY id")
+}
+
 // SetQueueLimit sets the concurrent build limit of a project's queued
 // jobs.
 func (s *Store) SetQueueLimit(ctx context.Context, project string, maxRunning int) error {
@@ -163,7 +168,13 @@ func (s *Store) FinishJob(ctx context.Context, id int64) error {
 // first. It leaves them: the caller ends each one's build, then finishes
 // the job.
 func (s *Store) OrphanJobs(ctx context.Context, owner string) ([]codebuild.Job, error) {
-	rows, err := s.w.QueryContext(ctx, "SELECT id, build_id, created FROM jobs WHERE state = 'running' AND owner != ? ORDER BY id", owner)
+	return s.jobs(ctx, "SELECT id, build_id, created FROM jobs WHERE state = 'running' AND owner != ? ORDER BY id", owner)
+}
+
+// jobs runs a query of jobs (id, build_id, created) on the writer, which
+// sees every committed claim.
+func (s *Store) jobs(ctx context.Context, query string, args ...any) ([]codebuild.Job, error) {
+	rows, err := s.w.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
