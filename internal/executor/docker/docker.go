@@ -342,7 +342,13 @@ func (st *state) watch(w client.ContainerWaitResult, cancel context.CancelFunc) 
 		st.exitMsg = fmt.Sprintf("lost the container engine while waiting for the build container: %v", err)
 	}
 	close(st.exited)
-	st.outR.SetReadDeadline(time.Now())
+	st.wake()
+}
+
+// wake sends the reader of the build's output a "k" sentinel, after
+// everything written so far: a reader blocks in read(2) (see newState).
+func (st *state) wake() {
+	st.keep.Write(append(slices.Clip(st.prefix), "k:0\n"...))
 }
 
 func newState() (*state, error) {
@@ -389,11 +395,18 @@ func newState() (*state, error) {
 	if st.ctlW, err = os.OpenFile(filepath.Join(st.ctl, "ctl"), os.O_RDWR, 0); err != nil {
 		return fail(err)
 	}
-	// The reader first (non-blocking, so Go polls it and deadlines work),
-	// then a writer that keeps the FIFO from ending until Drain.
-	if st.outR, err = os.OpenFile(filepath.Join(st.ctl, "out"), os.O_RDONLY|syscall.O_NONBLOCK, 0); err != nil {
+	// The reader first (opened non-blocking, as no writer exists yet),
+	// then a writer that keeps the FIFO from ending until Drain. The
+	// reader then blocks in read(2) rather than going through the
+	// runtime's poller: a build that writes a line at a time wakes it
+	// once per write, and a direct wake-up is much cheaper. Nothing needs
+	// a deadline: every wake-up comes down the FIFO itself (wake).
+	fd, err := syscall.Open(filepath.Join(st.ctl, "out"), syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if err != nil {
 		return fail(err)
 	}
+	syscall.SetNonblock(fd, false)
+	st.outR = os.NewFile(uintptr(fd), "build-output")
 	if st.keep, err = os.OpenFile(filepath.Join(st.ctl, "out"), os.O_WRONLY, 0); err != nil {
 		return fail(err)
 	}
@@ -733,7 +746,7 @@ func (x *Executor) kill(st *state) {
 		case <-st.exited:
 		case <-ctx.Done():
 		}
-		st.outR.SetReadDeadline(time.Now())
+		st.wake()
 	})
 }
 
@@ -756,6 +769,8 @@ func (st *state) pump(sess *session, out io.Writer) (code int, werr, err error) 
 		case 'x':
 			sess.exiting = true
 			return c, werr, nil
+		case 'k':
+			return 0, werr, st.readError(errors.New("woken"))
 		case 'w':
 			for _, s := range st.all {
 				if s.sid == sid {
@@ -799,7 +814,10 @@ func (st *state) pumpAny(out io.Writer) (code int, kind byte, sid int, werr, err
 		k += n
 		if rerr != nil && n == 0 {
 			st.carry = k
-			return 0, 0, 0, werr, st.readError(rerr)
+			if errors.Is(rerr, io.EOF) {
+				return 0, 0, 0, werr, io.EOF
+			}
+			return 0, 0, 0, werr, fmt.Errorf("read build output: %w", rerr)
 		}
 	}
 }
@@ -891,13 +909,28 @@ func (x *Executor) Drain(ctx context.Context, p *build.Plan, out io.Writer) erro
 	// The output FIFO ends once no process of the build holds it. (The
 	// supervisor stays: the container ends with it.)
 	st.keep.Close()
-	st.outR.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-time.After(500 * time.Millisecond):
+		}
+		x.stop(context.WithoutCancel(ctx), st)
+		select {
+		case <-done:
+			return
+		case <-time.After(2 * time.Second):
+		}
+		// Something still holds the FIFO (an engine that cannot kill):
+		// end the read with a sentinel of our own.
+		if w, err := os.OpenFile(filepath.Join(st.ctl, "out"), os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Write(append(slices.Clip(st.prefix), "d:0\n"...))
+			w.Close()
+		}
+	}()
 	err = st.drainTo(out)
-	if err != nil && !errors.Is(err, io.EOF) {
-		x.stop(ctx, st)
-		st.outR.SetReadDeadline(time.Now().Add(2 * time.Second))
-		err = st.drainTo(out)
-	}
+	close(done)
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
@@ -907,12 +940,15 @@ func (x *Executor) Drain(ctx context.Context, p *build.Plan, out io.Writer) erro
 // drainTo copies output to out, leaving sentinels out, until an error.
 func (st *state) drainTo(out io.Writer) error {
 	for {
-		_, _, _, werr, err := st.pumpAny(out)
+		_, kind, _, werr, err := st.pumpAny(out)
 		if err != nil {
 			return err
 		}
 		if werr != nil {
 			return werr
+		}
+		if kind == 'd' {
+			return nil
 		}
 	}
 }
