@@ -19,6 +19,8 @@ func FuzzAPI(f *testing.F) {
 		`{}`, `{"projectName":"p1"}`, `{"name":"p1","source":{"type":"NO_SOURCE","buildspec":"version: 0.2"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r"}`,
 		`{"ids":["p1:x"]}`, `{"names":["p1"]}`, `{"nextToken":"zz"}`, `{"reportArn":"arn:aws:codebuild:us-east-1:1:report/x:y"}`,
 		`{"logGroupName":"/aws/codebuild/p1","logStreamName":"s","nextToken":"f/1"}`, `{"filterPattern":"?a -b \"c"}`, `[]`, `null`, `{"ids":[1]}`,
+		`{"Name":"/a/b","Value":"v","Type":"SecureString","Overwrite":true}`, `{"Name":"/a/b:1","WithDecryption":true}`, `{"Path":"/","Recursive":true,"NextToken":"zz"}`,
+		`{"Name":"s","SecretString":"x"}`, `{"SecretId":"s","VersionStage":"AWSPREVIOUS"}`, `{"SecretId":"s","RecoveryWindowInDays":7}`,
 	} {
 		f.Add(uint16(i), []byte(body))
 	}
