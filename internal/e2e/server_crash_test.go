@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"database/sql"
 	"os"
 	"path/filepath"
@@ -43,7 +44,10 @@ func TestServerCrash(t *testing.T) {
 	srv := startServer(t)
 	ctx := context.Background()
 	cb := srv.codebuild()
-	noSourceProject(t, cb, "crash", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo before-the-crash\n      - sleep 1207\n", 1)
+	// A sleep no other test runs: tests of other packages and other
+	// checkouts may run this one at the same time.
+	nap := fmt.Sprintf("1207.%06d", time.Now().UnixNano()%1000000)
+	noSourceProject(t, cb, "crash", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo before-the-crash\n      - sleep "+nap+"\n", 1)
 	noSourceProject(t, cb, "after", "version: 0.2\nphases:\n  build:\n    commands:\n      - echo queued-build-ran\n", 1)
 
 	first, err := cb.StartBuild(ctx, &codebuild.StartBuildInput{ProjectName: aws.String("crash")})
@@ -81,8 +85,15 @@ func TestServerCrash(t *testing.T) {
 	}
 	// The lost build's command, re-parented to init by the crash, is
 	// killed by the recovery.
-	if pids := processesWithArgs("sleep", "1207"); len(pids) > 0 {
-		t.Errorf("the lost build's sleep 1207 still runs after recovery: pids %v", pids)
+	for wait := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		pids := processesWithArgs("sleep", nap)
+		if len(pids) == 0 {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Errorf("the lost build's sleep %s still runs after recovery: pids %v", nap, pids)
+			break
+		}
 	}
 	if log := logTextOf(t, srv, id); !strings.Contains(log, "before-the-crash") {
 		t.Errorf("log of the lost build lost its lines:\n%s", log)
