@@ -46,6 +46,7 @@ func CodeBuild(svc *codebuild.Service, images []codebuild.Image) Service {
 		},
 	}
 	maps.Copy(svcDef.Ops, h.batchOps())
+	maps.Copy(svcDef.Ops, h.webhookOps())
 	return svcDef
 }
 

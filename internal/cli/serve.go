@@ -26,6 +26,7 @@ import (
 	"github.com/codeyard/codeyard/internal/seal"
 	"github.com/codeyard/codeyard/internal/secret"
 	"github.com/codeyard/codeyard/internal/store"
+	"github.com/codeyard/codeyard/internal/webhook"
 )
 
 // serverConfig is the configuration of `codeyard serve`, from flags and
@@ -42,6 +43,8 @@ type serverConfig struct {
 	// allowHostBuilds lets builds run on this host when no container
 	// engine is configured.
 	allowHostBuilds bool
+	// publicURL is the server's URL as forges reach it (webhooks).
+	publicURL string
 }
 
 func (c *serverConfig) validate() error {
@@ -108,6 +111,7 @@ an admin access key, and prints the lines to paste into a shell.`,
 	f.StringVar(&c.logLevel, "log-level", envOr("CODEYARD_LOG_LEVEL", "info"), "debug, info, warn or error (CODEYARD_LOG_LEVEL)")
 	c.container.register(f, false)
 	f.BoolVar(&c.allowHostBuilds, "allow-host-builds", os.Getenv("CODEYARD_ALLOW_HOST_BUILDS") == "1", "without a container engine, run builds on this host as the server's user, outside any container (CODEYARD_ALLOW_HOST_BUILDS=1)")
+	f.StringVar(&c.publicURL, "public-url", os.Getenv("CODEYARD_PUBLIC_URL"), "the server's URL as forges reach it, which webhooks' payload URLs start with (CODEYARD_PUBLIC_URL); default: the URL CreateWebhook is called at")
 	return cmd
 }
 
@@ -205,6 +209,8 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		Workers:   c.workers,
 		Images:    images,
 		Log:       log,
+		Seal:      key,
+		PublicURL: c.publicURL,
 	})
 	api := awsapi.NewServer(awsapi.Config{Account: c.account, Keys: keys, Log: log})
 	objects, err := blob.OpenDisk(filepath.Join(c.dataDir, "blob"))
@@ -269,7 +275,7 @@ The secret is shown only this once; 'codeyard credentials create' makes more key
 	log.Info("codeyard server listening", "endpoint", endpoint, "data_dir", c.dataDir, "workers", c.workers)
 
 	hs := &http.Server{
-		Handler:           srv.api,
+		Handler:           withWebhooks(srv.api, &webhook.Handler{Hooks: srv.svc, Log: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

@@ -281,6 +281,9 @@ type runSettings struct {
 	// BatchIdentifier is the task identifier of a build of a batch
 	// (CODEBUILD_BATCH_BUILD_IDENTIFIER).
 	BatchIdentifier string `json:"batchIdentifier,omitempty"`
+	// Fetch is the version the primary source is fetched at when it is
+	// not sourceVersion: a webhook build's commit, pinned to its ref.
+	Fetch string `json:"fetch,omitempty"`
 }
 
 // createBuild stores a new build of p made from tmpl and queues it.

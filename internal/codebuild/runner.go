@@ -303,6 +303,9 @@ func (s *Service) execute(ctx context.Context, log *slog.Logger, b *cb.Build, rs
 		}
 	}
 	req.Source = s.source(b.Source, b.SourceVersion, "primary")
+	if rs.Fetch != "" && req.Source != nil {
+		req.Source = pinned{s.source(b.Source, rs.Fetch, "primary"), b.SourceVersion}
+	}
 	for i, ss := range b.SecondarySources {
 		version := ""
 		for _, v := range b.SecondarySourceVersions {

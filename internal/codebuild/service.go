@@ -105,6 +105,11 @@ type Config struct {
 	Workers int
 	// Owner identifies this server among the workers sharing the store.
 	Owner string
+	// Seal seals webhook secrets at rest; nil: they are stored as they are.
+	Seal Sealer
+	// PublicURL is the server's URL as forges reach it, which webhooks'
+	// payload URLs start with; empty: the URL CreateWebhook was called at.
+	PublicURL string
 	// Images are the curated images ListCuratedEnvironmentImages offers.
 	Images []Image
 	Log    *slog.Logger

@@ -93,6 +93,16 @@ type CoverageRecord struct {
 	Doc       []byte
 }
 
+// WebhookRecord is a project's stored webhook: the id its payload URL
+// ends in, and its secret, sealed when the service has a Sealer.
+type WebhookRecord struct {
+	ID       string
+	Project  string
+	Secret   []byte
+	Created  time.Time
+	Modified time.Time
+}
+
 // Job is a queued build waiting for a worker, or running on one.
 type Job struct {
 	ID      int64
@@ -184,4 +194,25 @@ type Store interface {
 	Coverages(ctx context.Context, reportARN string, min, max float64, sortBy string, p Page) (docs [][]byte, next string, err error)
 	// RecentReports returns the newest reports of a group, at most n.
 	RecentReports(ctx context.Context, groupARN string, n int) ([]*ReportRecord, error)
+
+	// CreateWebhook stores a project's new webhook and its document in
+	// one transaction: ErrExists when it has a webhook, ErrNotFound when
+	// the project does not exist. Deleting the project deletes it.
+	CreateWebhook(ctx context.Context, p *ProjectRecord, w *WebhookRecord) error
+	// UpdateWebhook stores a project's document and its webhook's secret
+	// and modified time: ErrNotFound when it has no webhook.
+	UpdateWebhook(ctx context.Context, p *ProjectRecord, w *WebhookRecord) error
+	// DeleteWebhook deletes a project's webhook, with its deliveries, and
+	// stores its document: ErrNotFound when it has no webhook.
+	DeleteWebhook(ctx context.Context, p *ProjectRecord) error
+	// Webhook returns the webhook of an id: ErrNotFound when none.
+	Webhook(ctx context.Context, id string) (*WebhookRecord, error)
+	// ClaimDelivery records a delivery of a webhook about to start a
+	// build, and reports whether it did: a delivery recorded before is not
+	// claimed again, and build is what it started ("" while it starts).
+	// Records older than 30 days are forgotten.
+	ClaimDelivery(ctx context.Context, hookID, delivery string, at time.Time) (build string, claimed bool, err error)
+	// FinishDelivery records the build a claimed delivery started; an
+	// empty build releases the claim, so a redelivery may start it.
+	FinishDelivery(ctx context.Context, hookID, delivery, build string) error
 }
