@@ -87,6 +87,11 @@ func (h *smHandlers) createSecret(ctx context.Context, c *Call, in *sm.CreateSec
 }
 
 func (h *smHandlers) getSecretValue(ctx context.Context, c *Call, in *sm.GetSecretValueRequest) (*sm.GetSecretValueResponse, error) {
+	if c.Principal.ReadOnly {
+		// AWS's ReadOnlyAccess policy lists secrets but does not read them.
+		return nil, Errorf(CodeAccessDenied, "User: %s is not authorized to perform: secretsmanager:GetSecretValue on resource: %s: a read-only access key cannot read secret values",
+			c.UserARN(), in.SecretId)
+	}
 	sec, v, val, err := h.svc.Get(ctx, in.SecretId, in.VersionId, in.VersionStage)
 	if err != nil {
 		return nil, err

@@ -107,7 +107,21 @@ func (h *ssmHandlers) putParameter(ctx context.Context, c *Call, in *putParamete
 	return &ssm.PutParameterResult{Version: &v, Tier: tier}, nil
 }
 
+// checkDecrypt refuses a read-only principal the decryption of a
+// SecureString, as AWS's ReadOnlyAccess policy allows ssm:GetParameter but
+// not kms:Decrypt.
+func checkDecrypt(c *Call, v *parameter.Version, decrypt bool) error {
+	if decrypt && v.Type == parameter.TypeSecureString && c.Principal.ReadOnly {
+		return Errorf(CodeAccessDenied, "User: %s is not authorized to perform: kms:Decrypt on resource: %s: a read-only access key cannot decrypt SecureString parameters",
+			c.UserARN(), parameterARN(c, v.Name))
+	}
+	return nil
+}
+
 func (h *ssmHandlers) wire(c *Call, v *parameter.Version, selector string, decrypt bool) (ssm.Parameter, error) {
+	if err := checkDecrypt(c, v, decrypt); err != nil {
+		return ssm.Parameter{}, err
+	}
 	val, err := h.svc.Value(v, decrypt)
 	if err != nil {
 		return ssm.Parameter{}, err
@@ -251,6 +265,9 @@ func (h *ssmHandlers) getParameterHistory(ctx context.Context, c *Call, in *ssm.
 	}
 	out := &ssm.GetParameterHistoryResult{Parameters: []ssm.ParameterHistory{}, NextToken: next}
 	for _, v := range vs {
+		if err := checkDecrypt(c, v, in.WithDecryption != nil && *in.WithDecryption); err != nil {
+			return nil, err
+		}
 		val, err := h.svc.Value(v, in.WithDecryption != nil && *in.WithDecryption)
 		if err != nil {
 			return nil, err

@@ -157,6 +157,11 @@ func TestAPIErrors(t *testing.T) {
 		{"buildspec path escaping the source", "CodeBuild_20161006.CreateProject", `{"name":"pp","source":{"type":"GITHUB","location":"file:///r.git","buildspec":"../../x.yml"},"artifacts":{"type":"NO_ARTIFACTS"},"environment":{"type":"LINUX_CONTAINER","image":"i","computeType":"BUILD_GENERAL1_SMALL"},"serviceRole":"r"}`, sign, 400, "InvalidInputException", "Invalid buildspec path"},
 		{"read-only key writes", "CodeBuild_20161006.CreateReportGroup", `{"name":"g1","type":"TEST","exportConfig":{"exportConfigType":"NO_EXPORT"}}`, signer(ro.id, ro.secret, "codebuild", time.Now()), 400, "AccessDeniedException", "codebuild:CreateReportGroup"},
 		{"read-only key reads", "CodeBuild_20161006.ListProjects", `{}`, signer(ro.id, ro.secret, "codebuild", time.Now()), 200, "", ""},
+		{"SecureString", "AmazonSSM.PutParameter", `{"Name":"/p","Value":"v","Type":"SecureString"}`, signer(key.id, key.secret, "ssm", time.Now()), 200, "", ""},
+		{"read-only key decrypts", "AmazonSSM.GetParameter", `{"Name":"/p","WithDecryption":true}`, signer(ro.id, ro.secret, "ssm", time.Now()), 400, "AccessDeniedException", "kms:Decrypt"},
+		{"read-only key reads a SecureString", "AmazonSSM.GetParameter", `{"Name":"/p"}`, signer(ro.id, ro.secret, "ssm", time.Now()), 200, "", ""},
+		{"read-only key reads a secret", "secretsmanager.GetSecretValue", `{"SecretId":"s"}`, signer(ro.id, ro.secret, "secretsmanager", time.Now()), 400, "AccessDeniedException", "secretsmanager:GetSecretValue"},
+		{"read-only key lists secrets", "secretsmanager.ListSecrets", `{}`, signer(ro.id, ro.secret, "secretsmanager", time.Now()), 200, "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
