@@ -56,7 +56,7 @@ type forgeRepo struct {
 	base, push, head string
 }
 
-func newForgeRepo(t *testing.T) forgeRepo {
+func newForgeRepo(t testing.TB, spec string) forgeRepo {
 	t.Helper()
 	dir := t.TempDir()
 	work, bare := filepath.Join(dir, "work"), filepath.Join(dir, "repo.git")
@@ -78,7 +78,7 @@ func newForgeRepo(t *testing.T) forgeRepo {
 	}
 	os.MkdirAll(work, 0o755)
 	git("init", "-q", "-b", "main")
-	write("buildspec.yml", webhookSpec)
+	write("buildspec.yml", spec)
 	write("which.txt", "base\n")
 	git("add", "-A")
 	git("commit", "-q", "-m", "first")
@@ -102,7 +102,7 @@ func newForgeRepo(t *testing.T) forgeRepo {
 
 // payload reads a saved payload with the repository's commits in it:
 // pushes go from base to push, pull requests from base to head.
-func (r forgeRepo) payload(t *testing.T, name string) []byte {
+func (r forgeRepo) payload(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", name))
 	if err != nil {
@@ -199,7 +199,7 @@ func deliver(t testing.TB, url string, d delivery) (int, hookAnswer) {
 	return resp.StatusCode, a
 }
 
-func createHookProject(t *testing.T, cb *codebuild.Client, name, repo string, source cbtypes.SourceType) {
+func createHookProject(t testing.TB, cb *codebuild.Client, name, repo string, source cbtypes.SourceType) {
 	t.Helper()
 	_, err := cb.CreateProject(context.Background(), &codebuild.CreateProjectInput{
 		Name:        aws.String(name),
@@ -223,7 +223,7 @@ func TestServerWebhooks(t *testing.T) {
 	srv := startServer(t)
 	cb := srv.codebuild()
 	ctx := context.Background()
-	repo := newForgeRepo(t)
+	repo := newForgeRepo(t, webhookSpec)
 	sources := map[string]cbtypes.SourceType{"github": cbtypes.SourceTypeGithub, "gitlab": cbtypes.SourceTypeGitlab,
 		"bitbucket": cbtypes.SourceTypeBitbucket, "gitea": cbtypes.SourceTypeGithubEnterprise}
 	hooks := map[string]*cbtypes.Webhook{}
@@ -350,7 +350,7 @@ func TestServerWebhookRejects(t *testing.T) {
 	srv := startServer(t)
 	cb := srv.codebuild()
 	ctx := context.Background()
-	repo := newForgeRepo(t)
+	repo := newForgeRepo(t, webhookSpec)
 	createHookProject(t, cb, "rejects", repo.url, cbtypes.SourceTypeGithub)
 	out, err := cb.CreateWebhook(ctx, &codebuild.CreateWebhookInput{ProjectName: aws.String("rejects"),
 		FilterGroups: [][]cbtypes.WebhookFilter{{{Type: cbtypes.WebhookFilterTypeEvent, Pattern: aws.String("PUSH")},
