@@ -56,6 +56,21 @@ func secretsManagerError(err error) *Error {
 	return nil
 }
 
+// The answers whose lists Secrets Manager sends even empty, which the
+// generated shapes' omitempty would drop.
+type (
+	listSecretsResponse struct {
+		SecretList []sm.SecretListEntry `json:"SecretList"`
+		NextToken  string               `json:"NextToken,omitempty"`
+	}
+	listSecretVersionIdsResponse struct {
+		Versions  []sm.SecretVersionsListEntry `json:"Versions"`
+		NextToken string                       `json:"NextToken,omitempty"`
+		ARN       string                       `json:"ARN,omitempty"`
+		Name      string                       `json:"Name,omitempty"`
+	}
+)
+
 type smHandlers struct {
 	svc *secret.Service
 }
@@ -166,7 +181,7 @@ func (h *smHandlers) describeSecret(ctx context.Context, c *Call, in *sm.Describ
 	}, nil
 }
 
-func (h *smHandlers) listSecrets(ctx context.Context, c *Call, in *sm.ListSecretsRequest) (*sm.ListSecretsResponse, error) {
+func (h *smHandlers) listSecrets(ctx context.Context, c *Call, in *sm.ListSecretsRequest) (*listSecretsResponse, error) {
 	q := secret.List{IncludeDeleted: in.IncludePlannedDeletion != nil && *in.IncludePlannedDeletion,
 		SortBy: in.SortBy, Desc: in.SortOrder == "desc", Token: in.NextToken}
 	if in.MaxResults != nil {
@@ -179,7 +194,7 @@ func (h *smHandlers) listSecrets(ctx context.Context, c *Call, in *sm.ListSecret
 	if err != nil {
 		return nil, err
 	}
-	out := &sm.ListSecretsResponse{SecretList: []sm.SecretListEntry{}, NextToken: next}
+	out := &listSecretsResponse{SecretList: []sm.SecretListEntry{}, NextToken: next}
 	for _, sec := range secs {
 		out.SecretList = append(out.SecretList, sm.SecretListEntry{
 			ARN: sec.ARN, Name: sec.Name, Description: sec.Description, KmsKeyId: sec.KmsKeyID,
@@ -190,7 +205,7 @@ func (h *smHandlers) listSecrets(ctx context.Context, c *Call, in *sm.ListSecret
 	return out, nil
 }
 
-func (h *smHandlers) listSecretVersionIds(ctx context.Context, c *Call, in *sm.ListSecretVersionIdsRequest) (*sm.ListSecretVersionIdsResponse, error) {
+func (h *smHandlers) listSecretVersionIds(ctx context.Context, c *Call, in *sm.ListSecretVersionIdsRequest) (*listSecretVersionIdsResponse, error) {
 	limit := 0
 	if in.MaxResults != nil {
 		limit = int(*in.MaxResults)
@@ -199,7 +214,7 @@ func (h *smHandlers) listSecretVersionIds(ctx context.Context, c *Call, in *sm.L
 	if err != nil {
 		return nil, err
 	}
-	out := &sm.ListSecretVersionIdsResponse{ARN: sec.ARN, Name: sec.Name, NextToken: next, Versions: []sm.SecretVersionsListEntry{}}
+	out := &listSecretVersionIdsResponse{ARN: sec.ARN, Name: sec.Name, NextToken: next, Versions: []sm.SecretVersionsListEntry{}}
 	for _, v := range vs {
 		out.Versions = append(out.Versions, sm.SecretVersionsListEntry{VersionId: v.ID, VersionStages: v.Stages, CreatedDate: smTime(v.Created)})
 	}

@@ -67,6 +67,35 @@ func ssmError(err error) *Error {
 	return nil
 }
 
+// The answers whose lists SSM sends even empty, which the generated
+// shapes' omitempty would drop.
+type (
+	getParametersResult struct {
+		Parameters        []ssm.Parameter `json:"Parameters"`
+		InvalidParameters []string        `json:"InvalidParameters"`
+	}
+	getParametersByPathResult struct {
+		Parameters []ssm.Parameter `json:"Parameters"`
+		NextToken  string          `json:"NextToken,omitempty"`
+	}
+	deleteParametersResult struct {
+		DeletedParameters []string `json:"DeletedParameters"`
+		InvalidParameters []string `json:"InvalidParameters"`
+	}
+	describeParametersResult struct {
+		Parameters []ssm.ParameterMetadata `json:"Parameters"`
+		NextToken  string                  `json:"NextToken,omitempty"`
+	}
+	labelParameterVersionResult struct {
+		InvalidLabels    []string `json:"InvalidLabels"`
+		ParameterVersion *int64   `json:"ParameterVersion,omitempty"`
+	}
+	getParameterHistoryResult struct {
+		Parameters []ssm.ParameterHistory `json:"Parameters"`
+		NextToken  string                 `json:"NextToken,omitempty"`
+	}
+)
+
 type ssmHandlers struct {
 	svc *parameter.Service
 }
@@ -144,12 +173,12 @@ func (h *ssmHandlers) getParameter(ctx context.Context, c *Call, in *ssm.GetPara
 	return &ssm.GetParameterResult{Parameter: &p}, nil
 }
 
-func (h *ssmHandlers) getParameters(ctx context.Context, c *Call, in *ssm.GetParametersRequest) (*ssm.GetParametersResult, error) {
+func (h *ssmHandlers) getParameters(ctx context.Context, c *Call, in *ssm.GetParametersRequest) (*getParametersResult, error) {
 	found, invalid, err := h.svc.GetMany(ctx, in.Names)
 	if err != nil {
 		return nil, err
 	}
-	out := &ssm.GetParametersResult{Parameters: []ssm.Parameter{}, InvalidParameters: invalid}
+	out := &getParametersResult{Parameters: []ssm.Parameter{}, InvalidParameters: invalid}
 	if out.InvalidParameters == nil {
 		out.InvalidParameters = []string{}
 	}
@@ -178,7 +207,7 @@ func ssmLimit(p *int64) int {
 	return int(*p)
 }
 
-func (h *ssmHandlers) getParametersByPath(ctx context.Context, c *Call, in *ssm.GetParametersByPathRequest) (*ssm.GetParametersByPathResult, error) {
+func (h *ssmHandlers) getParametersByPath(ctx context.Context, c *Call, in *ssm.GetParametersByPathRequest) (*getParametersByPathResult, error) {
 	vs, next, err := h.svc.ByPath(ctx, parameter.ByPath{
 		Path: in.Path, Recursive: in.Recursive != nil && *in.Recursive, Filters: ssmFilters(in.ParameterFilters),
 		Limit: ssmLimit(in.MaxResults), Token: in.NextToken,
@@ -186,7 +215,7 @@ func (h *ssmHandlers) getParametersByPath(ctx context.Context, c *Call, in *ssm.
 	if err != nil {
 		return nil, err
 	}
-	out := &ssm.GetParametersByPathResult{Parameters: []ssm.Parameter{}, NextToken: next}
+	out := &getParametersByPathResult{Parameters: []ssm.Parameter{}, NextToken: next}
 	for _, v := range vs {
 		p, err := h.wire(c, v, "", in.WithDecryption != nil && *in.WithDecryption)
 		if err != nil {
@@ -201,7 +230,7 @@ func (h *ssmHandlers) deleteParameter(ctx context.Context, c *Call, in *ssm.Dele
 	return &ssm.DeleteParameterResult{}, h.svc.Delete(ctx, in.Name)
 }
 
-func (h *ssmHandlers) deleteParameters(ctx context.Context, c *Call, in *ssm.DeleteParametersRequest) (*ssm.DeleteParametersResult, error) {
+func (h *ssmHandlers) deleteParameters(ctx context.Context, c *Call, in *ssm.DeleteParametersRequest) (*deleteParametersResult, error) {
 	deleted, invalid, err := h.svc.DeleteMany(ctx, in.Names)
 	if err != nil {
 		return nil, err
@@ -212,10 +241,10 @@ func (h *ssmHandlers) deleteParameters(ctx context.Context, c *Call, in *ssm.Del
 	if invalid == nil {
 		invalid = []string{}
 	}
-	return &ssm.DeleteParametersResult{DeletedParameters: deleted, InvalidParameters: invalid}, nil
+	return &deleteParametersResult{DeletedParameters: deleted, InvalidParameters: invalid}, nil
 }
 
-func (h *ssmHandlers) describeParameters(ctx context.Context, c *Call, in *ssm.DescribeParametersRequest) (*ssm.DescribeParametersResult, error) {
+func (h *ssmHandlers) describeParameters(ctx context.Context, c *Call, in *ssm.DescribeParametersRequest) (*describeParametersResult, error) {
 	if len(in.Filters) > 0 && len(in.ParameterFilters) > 0 {
 		return nil, Errorf("ValidationException", "You can use either Filters or ParameterFilters in a single request.")
 	}
@@ -231,7 +260,7 @@ func (h *ssmHandlers) describeParameters(ctx context.Context, c *Call, in *ssm.D
 	if err != nil {
 		return nil, err
 	}
-	out := &ssm.DescribeParametersResult{Parameters: []ssm.ParameterMetadata{}, NextToken: next}
+	out := &describeParametersResult{Parameters: []ssm.ParameterMetadata{}, NextToken: next}
 	for _, v := range vs {
 		out.Parameters = append(out.Parameters, ssm.ParameterMetadata{
 			Name: v.Name, ARN: parameterARN(c, v.Name), Type: v.Type, KeyId: v.KeyID,
@@ -243,7 +272,7 @@ func (h *ssmHandlers) describeParameters(ctx context.Context, c *Call, in *ssm.D
 	return out, nil
 }
 
-func (h *ssmHandlers) labelParameterVersion(ctx context.Context, c *Call, in *ssm.LabelParameterVersionRequest) (*ssm.LabelParameterVersionResult, error) {
+func (h *ssmHandlers) labelParameterVersion(ctx context.Context, c *Call, in *ssm.LabelParameterVersionRequest) (*labelParameterVersionResult, error) {
 	var version int64
 	if in.ParameterVersion != nil {
 		version = *in.ParameterVersion
@@ -255,15 +284,15 @@ func (h *ssmHandlers) labelParameterVersion(ctx context.Context, c *Call, in *ss
 	if invalid == nil {
 		invalid = []string{}
 	}
-	return &ssm.LabelParameterVersionResult{InvalidLabels: invalid, ParameterVersion: &v}, nil
+	return &labelParameterVersionResult{InvalidLabels: invalid, ParameterVersion: &v}, nil
 }
 
-func (h *ssmHandlers) getParameterHistory(ctx context.Context, c *Call, in *ssm.GetParameterHistoryRequest) (*ssm.GetParameterHistoryResult, error) {
+func (h *ssmHandlers) getParameterHistory(ctx context.Context, c *Call, in *ssm.GetParameterHistoryRequest) (*getParameterHistoryResult, error) {
 	vs, next, err := h.svc.History(ctx, in.Name, ssmLimit(in.MaxResults), in.NextToken)
 	if err != nil {
 		return nil, err
 	}
-	out := &ssm.GetParameterHistoryResult{Parameters: []ssm.ParameterHistory{}, NextToken: next}
+	out := &getParameterHistoryResult{Parameters: []ssm.ParameterHistory{}, NextToken: next}
 	for _, v := range vs {
 		if err := checkDecrypt(c, v, in.WithDecryption != nil && *in.WithDecryption); err != nil {
 			return nil, err
