@@ -128,6 +128,12 @@ func TestServerLiveLog(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		out, err := logs.FilterLogEvents(ctx, &cloudwatchlogs.FilterLogEventsInput{LogGroupName: aws.String("/aws/codebuild/live"), StartTime: aws.Int64(start)})
+		if apiErrorCode(err) == "ResourceNotFoundException" {
+			// The group appears when the build's log starts, once a
+			// worker has taken the build.
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
 		if err != nil {
 			t.Fatalf("FilterLogEvents: %v", err)
 		}
