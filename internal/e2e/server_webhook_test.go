@@ -512,3 +512,52 @@ func TestServerWebhookRejects(t *testing.T) {
 		t.Errorf("BatchGetProjects after DeleteWebhook: webhook %+v, want none", ps.Projects[0].Webhook)
 	}
 }
+
+// TestServerWebhookTestCommand replays saved payloads with `codeyard
+// webhook test` against a project's webhook on the server: it names the
+// filter group that passes and the build that would start, and starts
+// none.
+func TestServerWebhookTestCommand(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	cb := srv.codebuild()
+	ctx := context.Background()
+	repo := newForgeRepo(t, webhookSpec)
+	createHookProject(t, cb, "replay", repo.url, cbtypes.SourceTypeGithub)
+	if _, err := cb.CreateWebhook(ctx, &codebuild.CreateWebhookInput{ProjectName: aws.String("replay"),
+		FilterGroups: [][]cbtypes.WebhookFilter{
+			{{Type: cbtypes.WebhookFilterTypeEvent, Pattern: aws.String("PUSH")}, {Type: cbtypes.WebhookFilterTypeHeadRef, Pattern: aws.String("^refs/heads/dev$")}},
+			{{Type: cbtypes.WebhookFilterTypeEvent, Pattern: aws.String("PUSH, PULL_REQUEST_CREATED")}, {Type: cbtypes.WebhookFilterTypeBaseRef, Pattern: aws.String("^refs/heads/main$")}},
+		}}); err != nil {
+		t.Fatalf("CreateWebhook: %v", err)
+	}
+	run := func(args ...string) (int, string) {
+		cmd := exec.Command(binary, append([]string{"webhook", "test", "--project", "replay"}, args...)...)
+		cmd.Env = append(os.Environ(), "CODEYARD_HOME="+t.TempDir(), "AWS_ENDPOINT_URL="+srv.endpoint,
+			"AWS_ACCESS_KEY_ID="+srv.keyID, "AWS_SECRET_ACCESS_KEY="+srv.secret, "AWS_REGION=eu-west-1")
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return code, string(out)
+	}
+	dir := filepath.Join("..", "webhook", "testdata")
+	code, out := run("--forge", "github", "--event", "pull_request", filepath.Join(dir, "github_pull_request_opened.json"))
+	for _, want := range []string{"filter group 1: fails", "filter group 2: passes", "it would start a build of replay",
+		"sourceVersion: pr/7", "CODEBUILD_WEBHOOK_TRIGGER=pr/7", "CODEBUILD_WEBHOOK_BASE_REF=refs/heads/main"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("webhook test (pull request): exit %d, want 0 and %q in:\n%s", code, want, out)
+		}
+	}
+	code, out = run("--forge", "github", filepath.Join(dir, "github_push.json"))
+	if code != 1 || !strings.Contains(out, `BASE_REF "^refs/heads/main$": fails`) || !strings.Contains(out, "no build would start") {
+		t.Errorf("webhook test (push): exit %d, want 1 and no build:\n%s", code, out)
+	}
+	ids, err := cb.ListBuildsForProject(ctx, &codebuild.ListBuildsForProjectInput{ProjectName: aws.String("replay")})
+	if err != nil || len(ids.Ids) != 0 {
+		t.Errorf("ListBuildsForProject = %v, %v; want no builds", ids, err)
+	}
+}
