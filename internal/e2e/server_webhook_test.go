@@ -561,3 +561,61 @@ func TestServerWebhookTestCommand(t *testing.T) {
 		t.Errorf("ListBuildsForProject = %v, %v; want no builds", ids, err)
 	}
 }
+
+// TestServerWebhookBatch: a webhook of build type BUILD_BATCH starts a
+// build batch at the pushed commit, whose builds see the webhook's
+// variables.
+func TestServerWebhookBatch(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	cb := srv.codebuild()
+	ctx := context.Background()
+	repo := newForgeRepo(t, `version: 0.2
+batch:
+  build-list:
+    - identifier: one
+    - identifier: two
+phases:
+  build:
+    commands:
+      - echo "EVENT=$CODEBUILD_WEBHOOK_EVENT"
+      - echo "TRIGGER=$CODEBUILD_WEBHOOK_TRIGGER"
+      - cat which.txt
+`)
+	batchProject(t, cb, "batched", &cbtypes.ProjectSource{Type: cbtypes.SourceTypeGithub, Location: aws.String(repo.url)}, batchRole())
+	out, err := cb.CreateWebhook(ctx, &codebuild.CreateWebhookInput{ProjectName: aws.String("batched"), BuildType: cbtypes.WebhookBuildTypeBuildBatch})
+	if err != nil {
+		t.Fatalf("CreateWebhook(BUILD_BATCH): %v", err)
+	}
+	code, a := deliver(t, aws.ToString(out.Webhook.PayloadUrl), delivery{forge: "github", event: "push", id: "batch-1",
+		body: repo.payload(t, "github_push.json"), secret: aws.ToString(out.Webhook.Secret)})
+	if code != http.StatusAccepted || a.BuildBatch == "" || a.Build != "" {
+		t.Fatalf("deliver: %d %+v, want 202 and a build batch", code, a)
+	}
+	bb := waitBatch(t, cb, a.BuildBatch, time.Minute)
+	if bb.BuildBatchStatus != cbtypes.StatusTypeSucceeded || len(bb.BuildGroups) < 2 {
+		t.Fatalf("batch %s: %s, %d groups", a.BuildBatch, bb.BuildBatchStatus, len(bb.BuildGroups))
+	}
+	checked := 0
+	for _, g := range bb.BuildGroups {
+		if g.CurrentBuildSummary == nil || aws.ToString(g.Identifier) == "DOWNLOAD_SOURCE" {
+			continue
+		}
+		checked++
+		b := waitBuild(t, cb, aws.ToString(g.CurrentBuildSummary.Arn), time.Minute)
+		log := logText(t, srv.logs(), b)
+		for _, want := range []string{"\nEVENT=PUSH\n", "\nTRIGGER=branch/main\n", "\npush\n"} {
+			if !strings.Contains(log, want) {
+				t.Errorf("batch build %s: no %q in its log:\n%s", aws.ToString(b.Id), want, log)
+			}
+		}
+	}
+	if checked != 2 {
+		t.Errorf("batch %s: %d builds checked, want 2: %+v", a.BuildBatch, checked, bb.BuildGroups)
+	}
+	// A project without a batch configuration cannot have one.
+	createHookProject(t, cb, "single", repo.url, cbtypes.SourceTypeGithub)
+	if _, err := cb.CreateWebhook(ctx, &codebuild.CreateWebhookInput{ProjectName: aws.String("single"), BuildType: cbtypes.WebhookBuildTypeBuildBatch}); apiErrorCode(err) != "InvalidInputException" {
+		t.Errorf("CreateWebhook(BUILD_BATCH, no batch config) = %v, want InvalidInputException", err)
+	}
+}
