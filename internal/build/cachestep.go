@@ -2,7 +2,9 @@ package build
 
 import (
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
 
 	"github.com/codeyard/codeyard/internal/buildspec"
 	"github.com/codeyard/codeyard/internal/cache"
@@ -65,6 +67,9 @@ func (r *run) restoreCache() {
 	for _, l := range res.Lines {
 		r.log.printf("%s", l)
 	}
+	if err == nil && res.Outcome == cache.Hit {
+		err = r.copyCache(true)
+	}
 	if err != nil {
 		// A cache is an optimisation: a broken one is reported, not fatal.
 		r.log.printf("Cache restore failed: %v", err)
@@ -78,6 +83,10 @@ func (r *run) saveCache() {
 		return
 	}
 	ctx := context.WithoutCancel(r.ctx)
+	if err := r.copyCache(false); err != nil {
+		r.log.printf("Cache save failed: %v", err)
+		return
+	}
 	res, err := r.req.Cache.Save(ctx, r.cache.key, r.cacheScope(), r.cache.paths, r.cacheTargets())
 	for _, l := range res.Lines {
 		r.log.printf("%s", l)
@@ -98,4 +107,31 @@ func (r *run) cacheScope() string {
 // absolute ones against the root of the build's file system.
 func (r *run) cacheTargets() cache.Targets {
 	return cache.Targets{SourceDir: r.req.Workspace, Root: r.req.CacheRoot}
+}
+
+// copyCache copies the absolute cache paths into the build's file system
+// (in) or out of it into CacheRoot, for an executor whose builds have a
+// file system of their own; see FileCopier.
+func (r *run) copyCache(in bool) error {
+	fc, ok := r.e.exec.(FileCopier)
+	if !ok {
+		return nil
+	}
+	roots, err := cache.AbsoluteRoots(r.cache.paths)
+	if err != nil || len(roots) == 0 {
+		return err // Restore and Save report a bad path themselves
+	}
+	host := r.req.CacheRoot
+	if host == "" || filepath.Clean(host) == "/" {
+		return errors.New("absolute cache paths of a build in its own file system need a CacheRoot of its own")
+	}
+	if in {
+		return fc.CopyIn(r.ctx, r.plan, host, roots)
+	}
+	for _, root := range roots {
+		if err := os.RemoveAll(filepath.Join(host, root)); err != nil {
+			return err
+		}
+	}
+	return fc.CopyOut(context.WithoutCancel(r.ctx), r.plan, roots, host)
 }

@@ -82,3 +82,21 @@ type ListHooks struct {
 	Start func(i int)
 	End   func(i, code int)
 }
+
+// FileCopier is implemented by executors whose builds have a file system
+// of their own (a container's). The Engine restores the absolute cache
+// paths below Request.CacheRoot on the host and has CopyIn put them in
+// place; before a save it empties those places below CacheRoot and has
+// CopyOut bring the build's files there. roots are paths in the build's
+// file system, as cache.AbsoluteRoots gives them.
+type FileCopier interface {
+	// CopyIn copies what is at each root below hostRoot (a file, or a
+	// directory with everything below it) to the root in the build's
+	// file system, merging with directories there. A root missing below
+	// hostRoot is skipped.
+	CopyIn(ctx context.Context, p *Plan, hostRoot string, roots []string) error
+	// CopyOut copies each root of the build's file system, with
+	// everything below it, to the same place below hostRoot. A root the
+	// build does not have is skipped.
+	CopyOut(ctx context.Context, p *Plan, roots []string, hostRoot string) error
+}

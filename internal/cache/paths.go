@@ -236,3 +236,36 @@ func (t Targets) display(kind, name string) string {
 	}
 	return filepath.Join(t.SourceDir, filepath.FromSlash(name))
 }
+
+// AbsoluteRoots returns what the absolute cache paths among paths name at
+// most, as paths of the build's file system: a literal path itself
+// ("/root/.m2"), the static prefix of a pattern ("/root/.m2" for
+// "/root/.m2/**/*", "/" for "/*.txt"). Roots below another are left out.
+// An executor whose builds have a file system of their own copies these
+// in after a Restore into Targets.Root and out before a Save.
+func AbsoluteRoots(paths []string) ([]string, error) {
+	pats, err := parsePatterns(paths)
+	if err != nil {
+		return nil, err
+	}
+	var tops []string
+	for _, p := range pats {
+		if p.kind != kindAbs {
+			continue
+		}
+		if p.literal() {
+			tops = append(tops, p.full)
+		} else {
+			tops = append(tops, p.base)
+		}
+	}
+	slices.Sort(tops)
+	var out []string
+	for _, t := range tops {
+		if n := len(out); n > 0 && within(strings.TrimPrefix(out[n-1], "/"), t) {
+			continue
+		}
+		out = append(out, "/"+t)
+	}
+	return out, nil
+}

@@ -306,3 +306,27 @@ func TestRestoreMerges(t *testing.T) {
 		t.Errorf("merged tree mismatch (-want +got):\n%s", diff)
 	}
 }
+
+func TestAbsoluteRoots(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		paths []string
+		want  []string
+	}{
+		{[]string{"node_modules/**/*", "target"}, nil},
+		{[]string{"/root/.m2/**/*"}, []string{"/root/.m2"}},
+		{[]string{"/root/.m2", "/root/.m2/repository/**/*", "/root/.gradle/caches/*.bin"}, []string{"/root/.gradle/caches", "/root/.m2"}},
+		{[]string{"/opt/tool", "/opt/tool2/x"}, []string{"/opt/tool", "/opt/tool2/x"}},
+		{[]string{"/*.txt", "/root/.m2"}, []string{"/"}},
+	}
+	for _, tt := range tests {
+		got, err := cache.AbsoluteRoots(tt.paths)
+		if err != nil {
+			t.Errorf("AbsoluteRoots(%q): %v", tt.paths, err)
+			continue
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("AbsoluteRoots(%q) mismatch (-want +got):\n%s", tt.paths, diff)
+		}
+	}
+}
