@@ -304,7 +304,14 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		// CodeBuild mounts it.
 		req.SrcDir = "/codebuild/output/src" + randomDigits(9) + "/src"
 		req.BaseEnv, req.ToolsDir = nil, ""
-		req.CacheRoot = filepath.Join(l.home, "container-root") // absolute cache paths are not in the container yet
+		// Absolute cache paths pass through a directory of the build's
+		// own on their way in and out of the container.
+		root, err := os.MkdirTemp("", "codeyard-root-")
+		if err != nil {
+			return nil, nil, "", err
+		}
+		defer os.RemoveAll(root)
+		req.CacheRoot = root
 	}
 	if l.f.artifacts != "" {
 		req.Artifacts = &build.ArtifactSettings{
