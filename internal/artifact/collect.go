@@ -50,6 +50,10 @@ type Selection struct {
 	// directory before they are used, the way CodeBuild expands environment
 	// variables in them; a changed value is logged as "Expanded to".
 	Expand func(string) string
+	// HostPath, when set, maps an absolute base directory as the build
+	// saw it (a container's mount point, say) to the host, before it is
+	// matched against the source directories.
+	HostPath func(string) string
 }
 
 // Entry is one file, directory or symbolic link of an artifact.
@@ -182,6 +186,9 @@ func (c *collector) collect() error {
 	c.logf("Expanding %s", baseRaw)
 	basePattern := c.expand(baseRaw)
 	if filepath.IsAbs(basePattern) {
+		if c.sel.HostPath != nil {
+			basePattern = c.sel.HostPath(basePattern)
+		}
 		c.rebase(&basePattern)
 	}
 	bases, err := c.match(dir{rel: ".", real: c.root}, basePattern, true, nil)

@@ -123,6 +123,7 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 	}
 	for _, j := range jobs {
 		j.sel.Expand = func(s string) string { return os.Expand(s, r.lookupEnv) }
+		j.sel.HostPath = r.hostPath
 		if j.sel.EnableSymlinks && !strings.EqualFold(set.Packaging, artifact.PackagingZip) {
 			j.sel.EnableSymlinks = false // links are kept in ZIP files only
 		}

@@ -198,6 +198,7 @@ func (e *Engine) Run(ctx context.Context, req *Request, out io.Writer) *Build {
 	r := &run{e: e, req: req, b: b, red: red, ctx: ctx}
 	r.log = &logWriter{r: red, buf: buf, now: e.now}
 	r.plan = &Plan{BuildID: b.ID, Image: req.Image, Workspace: req.Workspace, SrcDir: b.SrcDir}
+	r.plan.Mounts = mounts(req)
 
 	r.instant(PhaseSubmitted)
 	if !req.Submitted.IsZero() {
@@ -315,6 +316,15 @@ func (r *run) failure(err error) (Status, Context) {
 
 func (r *run) provision() bool {
 	i := r.begin(PhaseProvisioning)
+	for _, m := range r.plan.Mounts {
+		// A mount needs its host directory before the build's
+		// environment exists; the source is fetched into it later.
+		if err := os.MkdirAll(m.Source, 0o755); err != nil {
+			st, c := r.failure(err)
+			r.end(i, st, c, false)
+			return false
+		}
+	}
 	if err := r.e.exec.Setup(r.ctx, r.plan); err != nil {
 		st, c := r.failure(err)
 		r.end(i, st, c, false)

@@ -46,7 +46,7 @@ const (
 
 // Plan is a compiled build: everything an Executor needs, as plain data.
 // Setup sees only the environment fields (BuildID, Image, Workspace,
-// SrcDir); the Engine fills in the rest before the first Run.
+// SrcDir, Mounts); the Engine fills in the rest before the first Run.
 type Plan struct {
 	BuildID string
 	// Image is the build environment image; executors that run on the host
@@ -57,6 +57,11 @@ type Plan struct {
 	// SrcDir is CODEBUILD_SRC_DIR as the commands see it: Workspace itself
 	// on the host, a mount point in a container.
 	SrcDir string
+	// Mounts are the build's other host directories (its secondary
+	// sources) that are elsewhere in the build's environment: Source on
+	// the host is Target there. Executors that run on the host ignore
+	// them.
+	Mounts []Mount
 
 	// Version is the buildspec version, "0.1" or "0.2".
 	Version string
@@ -72,6 +77,12 @@ type Plan struct {
 	Phases []PhasePlan
 	// Exported names the variables captured at the end of the build.
 	Exported []string
+}
+
+// Mount is a host directory and where a build sees it.
+type Mount struct {
+	Source string // host directory
+	Target string // absolute path in the build's environment
 }
 
 // PhasePlan is one user phase of a Plan.
