@@ -4,8 +4,10 @@
 // Each build gets one container of its environment image, created in
 // Setup and removed in Destroy. The workspace is bind-mounted where
 // CodeBuild puts the source (Plan.SrcDir, /codebuild/output/src<n>/src),
-// and a private control directory of the build's FIFOs at
-// /codebuild/output/.codeyard: nothing else of the host is visible.
+// the secondary sources where the Plan's Mounts say, and a private
+// control directory of the build's FIFOs at /codebuild/output/.codeyard:
+// nothing else of the host is visible. Absolute cache paths are copied in
+// and out through the engine's archive API (CopyIn, CopyOut).
 //
 // The container's first process is a small supervisor shell. It starts
 // the build's shells when codeyard asks through the ctl FIFO: the same

@@ -249,6 +249,20 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 	if err := os.Symlink(p.Workspace, src); err != nil {
 		return err
 	}
+	mounts := []mount.Mount{
+		{Type: mount.TypeBind, Source: src, Target: p.SrcDir},
+		{Type: mount.TypeBind, Source: st.ctl, Target: ctlMount},
+	}
+	for i, m := range p.Mounts {
+		if !strings.HasPrefix(m.Target, "/") {
+			return fmt.Errorf("mount target %q is not an absolute path in the container", m.Target)
+		}
+		link := filepath.Join(st.dir, "m"+strconv.Itoa(i))
+		if err := os.Symlink(m.Source, link); err != nil {
+			return err
+		}
+		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: link, Target: m.Target})
+	}
 	cfg := &container.Config{
 		Image:      image,
 		Entrypoint: []string{"sh"},
@@ -262,10 +276,7 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 		},
 	}
 	hc := &container.HostConfig{
-		Mounts: []mount.Mount{
-			{Type: mount.TypeBind, Source: src, Target: p.SrcDir},
-			{Type: mount.TypeBind, Source: st.ctl, Target: ctlMount},
-		},
+		Mounts:     mounts,
 		Privileged: x.env.Privileged,
 		Init:       nil,
 	}
@@ -635,11 +646,17 @@ func (x *Executor) start(ctx context.Context, st *state, p *build.Plan, user str
 // after giving the source directory to the user.
 func (x *Executor) startAs(ctx context.Context, st *state, p *build.Plan, sess *session) error {
 	if !st.given[sess.user] && sess.user != "root" && sess.user != "0" {
-		if err := st.recordOwners(p.Workspace); err != nil {
+		if err := st.recordOwners(p); err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(st.ctlW, "o %s %s\n", sess.user, p.SrcDir); err != nil {
-			return err
+		dirs := []string{p.SrcDir}
+		for _, m := range p.Mounts {
+			dirs = append(dirs, m.Target)
+		}
+		for _, d := range dirs {
+			if _, err := fmt.Fprintf(st.ctlW, "o %s %s\n", sess.user, d); err != nil {
+				return err
+			}
 		}
 		if st.given == nil {
 			st.given = map[string]bool{}
@@ -665,14 +682,28 @@ func (x *Executor) startAs(ctx context.Context, st *state, p *build.Plan, sess *
 	return nil
 }
 
-// recordOwners notes the owners of the workspace's files once, so Destroy
-// gives them back after a run-as user was given the source.
-func (st *state) recordOwners(ws string) error {
+// recordOwners notes the owners of the files of the workspace and the
+// other mounts once, so Destroy gives them back after a run-as user was
+// given the sources.
+func (st *state) recordOwners(p *build.Plan) error {
 	if st.owners != nil {
 		return nil
 	}
 	st.owners = map[string][2]int{}
-	return filepath.WalkDir(ws, func(path string, d fs.DirEntry, err error) error {
+	dirs := []string{p.Workspace}
+	for _, m := range p.Mounts {
+		dirs = append(dirs, m.Source)
+	}
+	for _, d := range dirs {
+		if err := st.recordOwnersOf(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *state) recordOwnersOf(dir string) error {
+	return filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}

@@ -83,3 +83,44 @@ cache:
 		t.Errorf("the image's /root changed mode:\n%s", log)
 	}
 }
+
+func TestSecondarySource(t *testing.T) {
+	t.Parallel()
+	x := engine(t, docker.Options{Network: "none"})
+	arts := t.TempDir()
+	spec := `version: 0.2
+phases:
+  build:
+    commands:
+      - echo "two=$CODEBUILD_SRC_DIR_two"
+      - cat "$CODEBUILD_SRC_DIR_two/in.txt"
+      - mkdir -p "$CODEBUILD_SRC_DIR_two/out" && echo built > "$CODEBUILD_SRC_DIR_two/out/result.txt"
+artifacts:
+  files:
+    - '**/*'
+  base-directory: $CODEBUILD_SRC_DIR_two/out
+`
+	var second string
+	b, log := engineBuild(t, x, spec, func(r *build.Request) {
+		dir := filepath.Join(filepath.Dir(r.Workspace), "two")
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "in.txt"), []byte("second source\n"), 0o644)
+		second = "/codebuild/output/src987654321/src"
+		r.Secondary = []build.SecondarySource{{Identifier: "two", Workspace: dir, SrcDir: second}}
+		r.Artifacts = &build.ArtifactSettings{Dir: arts, Name: "a", Packaging: "NONE", OverrideArtifactName: true}
+	})
+	if b.Status != build.StatusSucceeded || !strings.Contains(log, "two="+second+"\n") || !strings.Contains(log, "second source\n") {
+		t.Fatalf("build with a secondary source: %s\n%s", b.Status, log)
+	}
+	var found []string
+	filepath.WalkDir(arts, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			body, _ := os.ReadFile(p)
+			found = append(found, filepath.Base(p)+"="+string(body))
+		}
+		return nil
+	})
+	if len(found) != 1 || found[0] != "result.txt=built\n" {
+		t.Errorf("artifacts from $CODEBUILD_SRC_DIR_two/out: %q\n%s", found, log)
+	}
+}
