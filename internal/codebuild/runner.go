@@ -316,6 +316,13 @@ func (s *Service) execute(ctx context.Context, log *slog.Logger, b *cb.Build, rs
 		dir := filepath.Join(scratch, "output", "src"+digits(uuid+ss.SourceIdentifier, 9)+fmt.Sprint(i), "src")
 		req.Secondary = append(req.Secondary, build.SecondarySource{Identifier: ss.SourceIdentifier, Source: s.source(&b.SecondarySources[i], version, "secondary"), Workspace: dir})
 	}
+	if req.SrcDir != "" {
+		// In a container the secondary sources are where CodeBuild puts
+		// them, the host's layout below /codebuild.
+		for i := range req.Secondary {
+			req.Secondary[i].SrcDir = "/codebuild" + strings.TrimPrefix(req.Secondary[i].Workspace, scratch)
+		}
+	}
 	if c := b.Cache; c != nil && (c.Type == "LOCAL" || c.Type == "S3") && s.cfg.Cache != nil {
 		req.Cache = s.cfg.Cache
 		req.CacheNamespace = c.CacheNamespace
