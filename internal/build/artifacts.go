@@ -1,13 +1,16 @@
 package build
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -15,10 +18,14 @@ import (
 )
 
 // ArtifactSettings are a project's artifacts settings (ProjectArtifacts),
-// with a local directory as the bucket.
+// with a local directory, or an S3 bucket, as the output bucket.
 type ArtifactSettings struct {
-	// Dir is the directory that plays the output bucket.
-	Dir                  string
+	// Dir is the directory that plays the output bucket when Bucket is nil.
+	Dir string
+	// Bucket, when set, receives the artifacts as objects, and Location
+	// is ProjectArtifacts.location: the bucket's name, or "bucket/prefix".
+	Bucket               Bucket
+	Location             string
 	Path                 string
 	NamespaceType        string // NONE or BUILD_ID
 	Name                 string
@@ -28,6 +35,25 @@ type ArtifactSettings struct {
 	// are NO_ARTIFACTS): only secondary artifacts are uploaded.
 	NoPrimary bool
 }
+
+// Bucket is an S3 bucket that receives artifacts.
+type Bucket interface {
+	// Put stores the Size bytes of r as the object at key, replacing any.
+	// It returns an error wrapping ErrNoSuchBucket when the bucket does
+	// not exist.
+	Put(ctx context.Context, key string, r io.Reader, o Object) error
+}
+
+// Object is what Bucket.Put stores with an object's bytes.
+type Object struct {
+	Size        int64
+	ContentType string
+	// Meta is the user metadata, by name without x-amz-meta-.
+	Meta map[string]string
+}
+
+// ErrNoSuchBucket is returned, wrapped, by a Bucket that does not exist.
+var ErrNoSuchBucket = errors.New("no such bucket")
 
 // ArtifactResult is one artifact a build uploaded, as the Build shape's
 // artifacts and secondaryArtifacts report it.
@@ -155,6 +181,7 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 			name = j.id // a secondary artifact's own folder below the bucket
 		}
 		key := artifact.Location(artifact.Layout{
+			Location:             set.Location,
 			Path:                 set.Path,
 			NamespaceType:        set.NamespaceType,
 			Name:                 name,
@@ -166,9 +193,17 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 			ProjectName:          r.req.Project,
 		})
 		if j.id != "" && names[j.id] == "" && !own {
-			key = artifact.Location(artifact.Layout{Path: set.Path, NamespaceType: set.NamespaceType, Name: j.id, BuildID: r.req.UUID, S3Prefix: j.s3})
+			key = artifact.Location(artifact.Layout{Location: set.Location, Path: set.Path, NamespaceType: set.NamespaceType, Name: j.id, BuildID: r.req.UUID, S3Prefix: j.s3})
 		}
-		res, err := r.store(set, key, col.Entries)
+		store := r.store
+		if set.Bucket != nil {
+			store = r.put
+		}
+		res, err := store(set, key, col.Entries)
+		if errors.Is(err, ErrNoSuchBucket) {
+			// The words of the S3 error CodeBuild's agent reports.
+			return StatusFailed, Context{StatusCode: CodeClientError, Message: "NoSuchBucket: The specified bucket does not exist\n\tstatus code: 404"}
+		}
 		if err != nil {
 			return StatusFailed, Context{StatusCode: CodeClientError, Message: err.Error()}
 		}
@@ -177,6 +212,75 @@ func (r *run) packageArtifacts(names map[string]string, nameErr error) (Status, 
 		r.log.printf("Uploaded %d file(s) to %s", res.Files, res.Location)
 	}
 	return StatusSucceeded, Context{}
+}
+
+// put uploads one artifact to the settings' bucket: a ZIP file, written
+// to a temporary file first, or one object per file for packaging NONE.
+// Each object carries the build's ARN as CodeBuild's do.
+func (r *run) put(set *ArtifactSettings, key string, entries []artifact.Entry) (ArtifactResult, error) {
+	bucket, _, _ := strings.Cut(set.Location, "/")
+	zip := strings.EqualFold(set.Packaging, artifact.PackagingZip)
+	if key == "" && zip {
+		return ArtifactResult{}, fmt.Errorf("invalid artifact location %q: it must name an object below the bucket", key)
+	}
+	ctx := context.WithoutCancel(r.ctx)
+	meta := map[string]string{"codebuild-buildarn": r.b.ARN}
+	res := ArtifactResult{Location: "arn:aws:s3:::" + path.Join(bucket, key), Files: len(entries)}
+	if zip {
+		f, err := os.CreateTemp("", "codeyard-artifact-*.zip")
+		if err != nil {
+			return res, err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		sh, m := sha256.New(), md5.New()
+		if err := artifact.WriteZip(io.MultiWriter(f, sh, m), entries); err != nil {
+			return res, fmt.Errorf("package %s: %w", key, err)
+		}
+		size, err := f.Seek(0, io.SeekCurrent)
+		if err == nil {
+			_, err = f.Seek(0, io.SeekStart)
+		}
+		if err != nil {
+			return res, err
+		}
+		if err := set.Bucket.Put(ctx, key, f, Object{Size: size, ContentType: "application/zip", Meta: meta}); err != nil {
+			return res, err
+		}
+		res.SHA256, res.MD5 = hex.EncodeToString(sh.Sum(nil)), hex.EncodeToString(m.Sum(nil))
+		return res, nil
+	}
+	for _, e := range entries {
+		if !e.Mode.IsRegular() {
+			continue // S3 has no folders; links are kept in ZIP files only
+		}
+		if err := putFile(ctx, set.Bucket, path.Join(key, e.Path), e, meta); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// putFile uploads one file of an artifact of packaging NONE, with the
+// content type its extension says.
+func putFile(ctx context.Context, b Bucket, key string, e artifact.Entry, meta map[string]string) error {
+	f, err := os.Open(e.Source)
+	if err != nil {
+		return fmt.Errorf("artifact entry %s: %w", e.Path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("artifact entry %s: %s is no longer a regular file", e.Path, e.Source)
+	}
+	ct := mime.TypeByExtension(path.Ext(e.Path))
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	return b.Put(ctx, key, f, Object{Size: fi.Size(), ContentType: ct, Meta: meta})
 }
 
 // store writes one artifact under the settings' directory: a ZIP file,

@@ -187,7 +187,11 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		st.Close()
 		return nil, nil, err
 	}
-	buckets := filepath.Join(c.dataDir, "s3")
+	objects, err := blob.OpenDisk(filepath.Join(c.dataDir, "blob"))
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
 	images := curatedImages()
 	execs, err := serverExecutors(ctx, c, log)
 	if err != nil {
@@ -202,7 +206,7 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		Logs:      logs,
 		Exec:      execs,
 		Cache:     caches,
-		BucketDir: func(bucket string) string { return filepath.Join(buckets, bucket) },
+		Objects:   objects,
 		ToolsDir:  tools,
 		BaseEnv:   buildEnv(os.Environ()),
 		WorkDir:   workDir(c.dataDir),
@@ -213,11 +217,6 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		PublicURL: c.publicURL,
 	})
 	api := awsapi.NewServer(awsapi.Config{Account: c.account, Keys: keys, Log: log})
-	objects, err := blob.OpenDisk(filepath.Join(c.dataDir, "blob"))
-	if err != nil {
-		st.Close()
-		return nil, nil, err
-	}
 	api.Fallback = awsapi.NewS3(awsapi.S3Config{Account: c.account, Keys: keys, Store: objects, Log: log})
 	for _, s := range []awsapi.Service{awsapi.CodeBuild(svc, images), awsapi.Logs(logs.store), awsapi.SSM(params), awsapi.SecretsManager(secrets)} {
 		if err := api.Register(s); err != nil {

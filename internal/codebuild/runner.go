@@ -323,24 +323,32 @@ func (s *Service) execute(ctx context.Context, log *slog.Logger, b *cb.Build, rs
 			req.Secondary[i].SrcDir = "/codebuild" + strings.TrimPrefix(req.Secondary[i].Workspace, scratch)
 		}
 	}
-	if c := b.Cache; c != nil && (c.Type == "LOCAL" || c.Type == "S3") && s.cfg.Cache != nil {
+	switch c := b.Cache; {
+	case c != nil && c.Type == "S3" && s.cfg.Objects != nil:
+		sc, err := newS3Cache(s.cfg.Objects, c.Location, s.cfg.WorkDir)
+		if err != nil {
+			return s.fail(b, "PROVISIONING", build.CodeInternalError, "create the build's cache directory: "+err.Error())
+		}
+		defer sc.close()
+		req.Cache, req.CacheNamespace = sc, c.CacheNamespace
+	case c != nil && (c.Type == "LOCAL" || c.Type == "S3") && s.cfg.Cache != nil:
 		req.Cache = s.cfg.Cache
 		req.CacheNamespace = c.CacheNamespace
 	}
-	if a := rs.Artifacts; a != nil && a.Type == "S3" && s.cfg.BucketDir != nil {
-		req.Artifacts = artifactSettings(s.cfg.BucketDir, a)
+	if a := rs.Artifacts; a != nil && a.Type == "S3" && s.cfg.Objects != nil {
+		req.Artifacts = s.artifactSettings(a)
 	}
 	for i := range rs.SecondaryArtifacts {
 		a := &rs.SecondaryArtifacts[i]
-		if a.Type == "S3" && s.cfg.BucketDir != nil {
+		if a.Type == "S3" && s.cfg.Objects != nil {
 			if req.SecondaryArtifacts == nil {
 				req.SecondaryArtifacts = map[string]*build.ArtifactSettings{}
 			}
-			req.SecondaryArtifacts[a.ArtifactIdentifier] = artifactSettings(s.cfg.BucketDir, a)
+			req.SecondaryArtifacts[a.ArtifactIdentifier] = s.artifactSettings(a)
 			if req.Artifacts == nil {
 				// Secondary artifacts need primary settings to hang from;
 				// the primary itself is not wanted.
-				req.Artifacts = artifactSettings(s.cfg.BucketDir, a)
+				req.Artifacts = s.artifactSettings(a)
 				req.Artifacts.NoPrimary = true
 			}
 		}
@@ -354,9 +362,11 @@ func (s *Service) execute(ctx context.Context, log *slog.Logger, b *cb.Build, rs
 	return build.NewEngine(exec, s.cfg.Secrets).Run(ctx, req, out)
 }
 
-func artifactSettings(bucketDir func(string) string, a *cb.ProjectArtifacts) *build.ArtifactSettings {
+func (s *Service) artifactSettings(a *cb.ProjectArtifacts) *build.ArtifactSettings {
+	name, _ := splitLocation(a.Location)
 	return &build.ArtifactSettings{
-		Dir:                  bucketDir(a.Location),
+		Bucket:               bucket{s.cfg.Objects, name},
+		Location:             a.Location,
 		Path:                 a.Path,
 		NamespaceType:        a.NamespaceType,
 		Name:                 a.Name,
@@ -376,6 +386,8 @@ func (s *Service) source(src *cb.ProjectSource, version, which string) build.Sou
 			g.Submodules = val(src.GitSubmodulesConfig.FetchSubmodules)
 		}
 		return g
+	case src.Type == "S3" && s.cfg.Objects != nil:
+		return source.S3{Objects: s.cfg.Objects, Location: src.Location, Version: version, Identifier: src.SourceIdentifier}
 	}
 	return unsupported{typ: src.Type, which: which}
 }
@@ -445,7 +457,7 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, b *cb.Build, res
 		}
 	}
 	for _, a := range res.Artifacts {
-		loc := s.artifactARN(res.Masked(a.Location))
+		loc := res.Masked(a.Location)
 		ba := cb.BuildArtifacts{Location: loc, Sha256sum: a.SHA256, Md5sum: a.MD5, ArtifactIdentifier: a.Identifier}
 		if a.Identifier == "" {
 			if b.Artifacts != nil {
@@ -468,20 +480,6 @@ func (s *Service) finish(ctx context.Context, log *slog.Logger, b *cb.Build, res
 		return false
 	}
 	return true
-}
-
-// artifactARN turns an artifact's path below the bucket directory into the
-// S3 ARN CodeBuild reports.
-func (s *Service) artifactARN(path string) string {
-	if s.cfg.BucketDir == nil {
-		return path
-	}
-	root := s.cfg.BucketDir("")
-	rel, err := filepath.Rel(root, path)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return path
-	}
-	return "arn:aws:s3:::" + filepath.ToSlash(rel)
 }
 
 func arnRegionAccount(arn string) (region, account string) {

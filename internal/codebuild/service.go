@@ -89,11 +89,13 @@ type Config struct {
 	// Secrets resolves parameter-store and secrets-manager values; nil:
 	// none exist.
 	Secrets build.Secrets
-	// Cache keeps LOCAL and S3 caches; nil: caches are not kept.
+	// Cache keeps LOCAL caches (and S3 caches when Objects is nil); nil:
+	// they are not kept.
 	Cache build.Cache
-	// BucketDir returns the directory that holds the objects of an S3
-	// bucket, where artifacts go.
-	BucketDir func(bucket string) string
+	// Objects is the S3 store: artifacts of type S3 go there, and sources
+	// and caches of type S3 come from it; nil: S3 artifacts are not
+	// uploaded, S3 sources fail and S3 caches are kept in Cache.
+	Objects Objects
 	// WorkDir is where build workspaces are made; empty: the system's
 	// temporary directory.
 	WorkDir string

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 const gitBuildspec = `version: 0.2
@@ -59,6 +60,9 @@ func TestServerCodeBuild(t *testing.T) {
 	ctx := context.Background()
 	cb := srv.codebuild()
 	repo, commit := gitRepo(t, map[string]string{"buildspec.yml": gitBuildspec, "message.txt": "hello from git\n", "junit.xml": junit, "coverage.xml": cobertura})
+	if _, err := srv.s3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("my-bucket")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
 
 	cp, err := cb.CreateProject(ctx, &codebuild.CreateProjectInput{
 		Name:        aws.String("demo"),

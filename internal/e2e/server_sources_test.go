@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // TestServerSecondarySourcesAndCache builds a project with a secondary
@@ -40,6 +41,11 @@ artifacts:
 `
 	mainRepo, _ := gitRepo(t, map[string]string{"buildspec.yml": spec})
 	libRepo, libCommit := gitRepo(t, map[string]string{"lib.txt": "library source\n"})
+	for _, b := range []string{"main-bucket", "lib-bucket"} {
+		if _, err := srv.s3().CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatalf("CreateBucket(%s): %v", b, err)
+		}
+	}
 	_, err := cb.CreateProject(ctx, &codebuild.CreateProjectInput{
 		Name:             aws.String("multi"),
 		Source:           &cbtypes.ProjectSource{Type: cbtypes.SourceTypeGitlab, Location: aws.String(mainRepo)},

@@ -1,7 +1,8 @@
 // Package source fetches a build's sources into its workspace. Dir copies
 // a local directory, as `codeyard build` does; Git clones a repository
 // with the git CLI at a CodeBuild source version (branch, tag, commit,
-// pr/N), for the server's git source types, primary and secondary.
+// pr/N), for the server's git source types, primary and secondary; S3
+// unpacks a ZIP file, or copies a folder, from the server's S3 store.
 package source
 
 import (
