@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -45,7 +48,7 @@ func (c *containerFlags) executor(ctx context.Context) (*docker.Executor, error)
 	if err != nil {
 		return nil, fmt.Errorf("--image-map: %w", err)
 	}
-	x, err := docker.New(docker.Options{Host: c.dockerHost, Images: images, Pull: c.pull})
+	x, err := docker.New(docker.Options{Host: c.dockerHost, Images: images, Pull: c.pull, Tools: containerTools()})
 	if err != nil {
 		return nil, err
 	}
@@ -55,4 +58,22 @@ func (c *containerFlags) executor(ctx context.Context) (*docker.Executor, error)
 	}
 	go x.Reap(context.WithoutCancel(ctx))
 	return x, nil
+}
+
+// containerTools are CodeBuild's helper commands for build containers:
+// this binary under their names, when it is statically linked (as
+// releases are, CGO_ENABLED=0) and so runs in any image. A dynamically
+// linked build of codeyard leaves them out.
+func containerTools() docker.Tools {
+	self, err := os.Executable()
+	if err == nil {
+		self, err = filepath.EvalSymlinks(self)
+	}
+	if err != nil {
+		return docker.Tools{}
+	}
+	if ok, err := docker.Static(self); err != nil || !ok {
+		return docker.Tools{}
+	}
+	return docker.Tools{Binary: self, Names: slices.Sorted(maps.Keys(tools))}
 }

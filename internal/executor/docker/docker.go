@@ -98,6 +98,9 @@ type Options struct {
 	// Network is the container's network mode; empty: the engine's
 	// default (bridge).
 	Network string
+	// Tools, when set, are helper commands every build container gets at
+	// the end of its PATH.
+	Tools Tools
 }
 
 // DefaultComputeTypes are CodeBuild's Linux compute types, sized as AWS
@@ -130,6 +133,9 @@ func New(o Options) (*Executor, error) {
 	case PullMissing, PullNever, PullAlways:
 	default:
 		return nil, fmt.Errorf("image pull policy %q: want missing, never or always", o.Pull)
+	}
+	if err := o.Tools.check(); err != nil {
+		return nil, err
 	}
 	opts := []client.Opt{client.FromEnv}
 	host := o.Host
@@ -263,6 +269,11 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 		}
 		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: link, Target: m.Target})
 	}
+	tools, err := x.o.Tools.mounts(st.dir)
+	if err != nil {
+		return err
+	}
+	mounts = append(mounts, tools...)
 	cfg := &container.Config{
 		Image:      image,
 		Entrypoint: []string{"sh"},
@@ -274,6 +285,13 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 			labelOwner:    x.owner,
 			labelDir:      st.dir,
 		},
+	}
+	if len(tools) > 0 {
+		path, err := x.imagePath(ctx, image)
+		if err != nil {
+			return err
+		}
+		cfg.Env = []string{"PATH=" + path + ":" + toolsMount}
 	}
 	hc := &container.HostConfig{
 		Mounts:     mounts,

@@ -425,3 +425,24 @@ func errorsAs(err error, target **build.ContextError) bool {
 	}
 	return false
 }
+
+// TestTools mounts a static multi-call binary (busybox stands in for
+// codeyard) with links of the helper commands' names.
+func TestTools(t *testing.T) {
+	t.Parallel()
+	if ok, err := docker.Static("/bin/busybox"); err != nil || !ok {
+		t.Skipf("no static /bin/busybox (%v)", err)
+	}
+	x := engine(t, docker.Options{Network: "none", Tools: docker.Tools{Binary: "/bin/busybox", Names: []string{"uname", "cy-hash"}}})
+	p := setup(t, x, testImage())
+	code, out := run(t, x, p, `echo "$PATH"; command -v cy-hash; /codebuild/bin/uname -s; touch /codebuild/bin/x 2>/dev/null && echo writable; true`)
+	want := "/bin:/codebuild/bin\n/codebuild/bin/cy-hash\nLinux\n"
+	if code != 0 || out != want {
+		t.Errorf("helper commands in the container: %d %q, want 0 %q", code, out, want)
+	}
+	if _, err := docker.New(docker.Options{Tools: docker.Tools{Binary: os.Args[0]}}); err == nil {
+		if ok, _ := docker.Static(os.Args[0]); !ok {
+			t.Error("New accepted a dynamically linked helper binary")
+		}
+	}
+}
