@@ -55,9 +55,13 @@ type S3 struct {
 // CodeBuild words the S3 errors it meets.
 func (s S3) Fetch(ctx context.Context, dir string) (build.SourceInfo, error) {
 	bucket, key, _ := strings.Cut(strings.TrimPrefix(s.Location, "s3://"), "/")
-	info := build.SourceInfo{Location: "s3://" + path.Join(bucket, key), Version: s.Version}
+	obj := bucket
+	if key != "" {
+		obj += "/" + key
+	}
+	info := build.SourceInfo{Location: "s3://" + obj, Version: s.Version}
 	if info.Version == "" {
-		info.Version = "arn:aws:s3:::" + path.Join(bucket, key)
+		info.Version = "arn:aws:s3:::" + obj
 	}
 	folder := key == "" || strings.HasSuffix(key, "/")
 	switch {
