@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"os"
 	"os/user"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -56,6 +57,9 @@ type buildFlags struct {
 	namespace      string
 	container      containerFlags
 	inContainer    bool // --image was given: the build runs in that image
+	source         string
+	sourceVersion  string
+	endpoint       string
 }
 
 func newBuildCmd(s streams) *cobra.Command {
@@ -80,6 +84,9 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := "."
 			if len(args) == 1 {
+				if f.source != "" {
+					return errors.New("give a source directory or --source, not both")
+				}
 				dir = args[0]
 			}
 			f.inContainer = cmd.Flags().Changed("image")
@@ -106,7 +113,20 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 3 FAULT, 124 TIMED_OUT, 130 STOPPED,
 	fl.StringVar(&f.namespace, "artifacts-namespace", "NONE", "artifacts namespace type: NONE or BUILD_ID (a folder per build)")
 	fl.IntVar(&f.parallel, "parallel", runtime.NumCPU(), "batch builds: how many of the batch's builds run at once")
 	fl.BoolVar(&f.noBatch, "no-batch", false, "run a buildspec that has a batch section as one build, as StartBuild does")
+	fl.StringVar(&f.source, "source", "", "build `s3://bucket/key.zip` (unpacked) or s3://bucket/folder/ from the codeyard server's S3 store (--endpoint-url and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) instead of DIR")
+	fl.StringVar(&f.sourceVersion, "source-version", "", "with --source: the object's version id")
+	fl.StringVar(&f.endpoint, "endpoint-url", os.Getenv("AWS_ENDPOINT_URL"), "the codeyard server, for --source (AWS_ENDPOINT_URL)")
 	return cmd
+}
+
+// source is what a build fetches: the source directory, or the --source
+// object fetched into it.
+func (l *local) source() build.Source {
+	d := source.Dir{Path: l.dir, InPlace: l.f.inPlace, Exclude: []string{l.f.artifacts, l.f.reports}}
+	if l.s3 != nil {
+		return s3Source{dir: d, info: *l.s3}
+	}
+	return d
 }
 
 // validProjectName reports whether name is a CodeBuild project name,
@@ -136,12 +156,29 @@ type local struct {
 	secrets *fileSecrets
 	region  string
 	home    string
-	tools   string // directory of the helper commands' links
+	tools   string            // directory of the helper commands' links
+	s3      *build.SourceInfo // the --source object the directory was fetched from
 	cache   *cache.Store
 	engine  *build.Engine
 }
 
 func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
+	var s3info *build.SourceInfo
+	if f.source != "" {
+		if !strings.HasPrefix(f.source, "s3://") {
+			return fmt.Errorf("--source %q: want s3://bucket/key", f.source)
+		}
+		region := cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1")
+		tmp, info, err := fetchS3Source(ctx, f, region)
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir, s3info, f.inPlace = tmp, &info, false
+		if f.project == "" {
+			f.project = sanitizeProject(strings.TrimSuffix(path.Base(strings.TrimSuffix(f.source, "/")), ".zip"))
+		}
+	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -208,6 +245,7 @@ func runBuild(ctx context.Context, s streams, dir string, f buildFlags) error {
 	}
 	l := &local{
 		tools: tools,
+		s3:    s3info,
 		cache: store,
 		s:     s, f: f, dir: abs, project: project, vars: vars, secrets: secrets, home: home,
 		region: cmpOr(f.region, os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"), "us-east-1"),
@@ -289,7 +327,7 @@ func (l *local) build(ctx context.Context, task *build.BatchTask, out io.Writer)
 		Account:   l.f.account,
 		Initiator: initiator(),
 		Image:     l.f.image,
-		Source:    source.Dir{Path: l.dir, InPlace: l.f.inPlace, Exclude: []string{l.f.artifacts, l.f.reports}},
+		Source:    l.source(),
 		Workspace: workspace,
 		Buildspec: l.f.buildspec,
 		BaseEnv:   os.Environ(),

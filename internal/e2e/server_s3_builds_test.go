@@ -382,3 +382,40 @@ cache:
 		t.Errorf("second build did not restore the S3 cache:\n%s", logs[1])
 	}
 }
+
+// TestCLIBuildS3Source runs `codeyard build --source s3://...` against a
+// server: the ZIP file is fetched through the S3 API with the AWS_*
+// credentials and built on this machine.
+func TestCLIBuildS3Source(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	s3c := srv.s3()
+	createBuckets(t, s3c, "cli-src")
+	spec := "version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"url=$CODEBUILD_SOURCE_REPO_URL version=$CODEBUILD_SOURCE_VERSION\"\n      - cat hello.txt\n"
+	putObject(t, s3c, "cli-src", "app.zip", zipOf(t, map[string]string{"buildspec.yml": spec, "hello.txt": "hello from s3\n"}))
+	home := t.TempDir()
+	run := func(args ...string) result {
+		t.Helper()
+		cmd := exec.Command(binary, args...)
+		cmd.Env = append(os.Environ(), "CODEYARD_HOME="+home, "AWS_ENDPOINT_URL="+srv.endpoint,
+			"AWS_ACCESS_KEY_ID="+srv.keyID, "AWS_SECRET_ACCESS_KEY="+srv.secret, "AWS_SESSION_TOKEN=")
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("run codeyard: %v", err)
+		}
+		return result{code, out.String(), errOut.String()}
+	}
+	r := run("build", "--source", "s3://cli-src/app.zip")
+	if r.code != 0 || !strings.Contains(r.stdout, "url=s3://cli-src/app.zip version=arn:aws:s3:::cli-src/app.zip") || !strings.Contains(r.stdout, "hello from s3") {
+		t.Errorf("codeyard build --source s3://cli-src/app.zip: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = run("build", "--source", "s3://cli-src/missing.zip")
+	if r.code == 0 || !strings.Contains(r.stderr, "NoSuchKey") {
+		t.Errorf("codeyard build --source of a missing object: exit %d, stderr:\n%s\nwant a failure naming NoSuchKey", r.code, r.stderr)
+	}
+}
