@@ -20,8 +20,22 @@ func Logs(st *buildlog.Store) Service {
 			"GetLogEvents":       logsOp(st.GetLogEvents),
 			"FilterLogEvents":    logsOp(st.FilterLogEvents),
 			"DescribeLogGroups":  logsOp(st.DescribeLogGroups),
-			"DescribeLogStreams": logsOp(st.DescribeLogStreams),
+			"DescribeLogStreams": logsOp(describeLogStreams(st)),
 		},
+	}
+}
+
+// describeLogStreams answers storedBytes 0 for every stream, as
+// CloudWatch has since 2019 (the size is only reported for groups).
+func describeLogStreams(st *buildlog.Store) func(context.Context, buildlog.DescribeLogStreamsInput) (*buildlog.DescribeLogStreamsOutput, error) {
+	return func(ctx context.Context, in buildlog.DescribeLogStreamsInput) (*buildlog.DescribeLogStreamsOutput, error) {
+		out, err := st.DescribeLogStreams(ctx, in)
+		if out != nil {
+			for i := range out.LogStreams {
+				out.LogStreams[i].StoredBytes = 0
+			}
+		}
+		return out, err
 	}
 }
 
