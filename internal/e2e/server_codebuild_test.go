@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -124,6 +125,15 @@ func TestServerCodeBuild(t *testing.T) {
 		t.Errorf("initiator = %q, want admin", got)
 	}
 	log := logText(t, srv.logs(), b)
+	streams, err := srv.logs().DescribeLogStreams(ctx, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: b.Logs.GroupName})
+	if err != nil || len(streams.LogStreams) != 1 || aws.ToString(streams.LogStreams[0].LogStreamName) != aws.ToString(b.Logs.StreamName) ||
+		streams.LogStreams[0].LastEventTimestamp == nil || aws.ToInt64(streams.LogStreams[0].StoredBytes) != 0 {
+		t.Errorf("DescribeLogStreams = %+v, %v; want the build's stream, with events and storedBytes 0", streams, err)
+	}
+	lgroups, err := srv.logs().DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("/aws/codebuild/")})
+	if err != nil || len(lgroups.LogGroups) != 1 || aws.ToString(lgroups.LogGroups[0].LogGroupName) != "/aws/codebuild/demo" {
+		t.Errorf("DescribeLogGroups = %+v, %v; want /aws/codebuild/demo", lgroups, err)
+	}
 	for _, want := range []string{"greeting=from-override", "resolved=" + commit, "hello from git", "Phase complete: BUILD State: SUCCEEDED"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("log lacks %q:\n%s", want, log)
