@@ -231,7 +231,7 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 	if p.SrcDir == "" || !strings.HasPrefix(p.SrcDir, "/") {
 		return fmt.Errorf("plan's source directory %q is not an absolute path in the container", p.SrcDir)
 	}
-	image, err := x.image(ctx, p.Image)
+	image, path, err := x.image(ctx, p.Image)
 	if err != nil {
 		return err
 	}
@@ -287,10 +287,6 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 		},
 	}
 	if len(tools) > 0 {
-		path, err := x.imagePath(ctx, image)
-		if err != nil {
-			return err
-		}
 		cfg.Env = []string{"PATH=" + path + ":" + toolsMount}
 	}
 	hc := &container.HostConfig{

@@ -33,10 +33,35 @@ func ParseImages(s string) (map[string]string, error) {
 }
 
 // image resolves a plan's image name to a local image, pulling it as the
-// pull policy says.
-func (x *Executor) image(ctx context.Context, name string) (string, error) {
+// pull policy says, and returns it with its PATH.
+func (x *Executor) image(ctx context.Context, name string) (ref, path string, err error) {
+	ref, res, err := x.resolve(ctx, name)
+	if err != nil {
+		return "", "", err
+	}
+	if res == nil {
+		r, err := x.c.ImageInspect(ctx, ref)
+		if err != nil {
+			return "", "", fmt.Errorf("container engine %s: inspect image %s: %w", x.host, ref, err)
+		}
+		res = &r
+	}
+	path = defaultPath
+	if res.Config != nil {
+		for _, kv := range res.Config.Env {
+			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+				path = v
+			}
+		}
+	}
+	return ref, path, nil
+}
+
+// resolve finds or pulls the image; res is its inspection when it was
+// found without a pull.
+func (x *Executor) resolve(ctx context.Context, name string) (string, *client.ImageInspectResult, error) {
 	if name == "" {
-		return "", &build.ContextError{StatusCode: build.CodeClientError, Message: "the project's environment names no image"}
+		return "", nil, &build.ContextError{StatusCode: build.CodeClientError, Message: "the project's environment names no image"}
 	}
 	ref := name
 	mapped := false
@@ -44,30 +69,30 @@ func (x *Executor) image(ctx context.Context, name string) (string, error) {
 		ref, mapped = m, true
 	}
 	if x.o.Pull != PullAlways {
-		_, err := x.c.ImageInspect(ctx, ref)
+		res, err := x.c.ImageInspect(ctx, ref)
 		if err == nil {
-			return ref, nil
+			return ref, &res, nil
 		}
 		if !isNotFound(err) {
-			return "", fmt.Errorf("container engine %s: inspect image %s: %w", x.host, ref, err)
+			return "", nil, fmt.Errorf("container engine %s: inspect image %s: %w", x.host, ref, err)
 		}
 		if x.o.Pull == PullNever {
-			return "", missingImage(name, ref, mapped, errors.New("the pull policy is never"))
+			return "", nil, missingImage(name, ref, mapped, errors.New("the pull policy is never"))
 		}
 	}
 	if strings.HasPrefix(name, "aws/codebuild/") && !mapped {
 		// CodeBuild's curated images are not on any registry under these
 		// names: only a mapping can provide them.
-		return "", missingImage(name, ref, mapped, errors.New("curated images are not pulled; map the name to a local image"))
+		return "", nil, missingImage(name, ref, mapped, errors.New("curated images are not pulled; map the name to a local image"))
 	}
 	resp, err := x.c.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: x.env.RegistryAuth})
 	if err == nil {
 		err = resp.Wait(ctx)
 	}
 	if err != nil {
-		return "", missingImage(name, ref, mapped, err)
+		return "", nil, missingImage(name, ref, mapped, err)
 	}
-	return ref, nil
+	return ref, nil, nil
 }
 
 func missingImage(name, ref string, mapped bool, err error) error {

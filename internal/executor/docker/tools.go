@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"context"
 	"debug/elf"
 	"fmt"
 	"os"
@@ -93,20 +92,4 @@ func (t Tools) mounts(dir string) ([]mount.Mount, error) {
 		{Type: mount.TypeBind, Source: bin, Target: toolsMount, ReadOnly: true},
 		{Type: mount.TypeBind, Source: self, Target: toolsMount + "/codeyard", ReadOnly: true},
 	}, nil
-}
-
-// imagePath is the PATH the image gives its containers.
-func (x *Executor) imagePath(ctx context.Context, image string) (string, error) {
-	res, err := x.c.ImageInspect(ctx, image)
-	if err != nil {
-		return "", fmt.Errorf("container engine %s: inspect image %s: %w", x.host, image, err)
-	}
-	if res.Config != nil {
-		for _, kv := range res.Config.Env {
-			if v, ok := strings.CutPrefix(kv, "PATH="); ok {
-				return v, nil
-			}
-		}
-	}
-	return defaultPath, nil
 }
