@@ -61,9 +61,11 @@ type Environment struct {
 	// Privileged runs the container privileged (privilegedMode), for
 	// docker-in-docker builds.
 	Privileged bool
-	// RegistryAuth is the base64 JSON credential (as the Docker API takes
-	// it) sent with a pull of the image; empty: none.
-	RegistryAuth string
+	// Credential, when set, gives the registry user name and password a
+	// pull of the image sends (a project's registryCredential). It is
+	// called only when the image is pulled; its error fails the build's
+	// PROVISIONING.
+	Credential func(ctx context.Context) (username, password string, err error)
 }
 
 // Resources are the limits a compute type maps to.

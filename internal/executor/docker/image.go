@@ -2,6 +2,8 @@ package docker
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +11,7 @@ import (
 	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/registry"
 	"github.com/moby/moby/client"
 
 	"github.com/codeyard/codeyard/internal/build"
@@ -85,7 +88,16 @@ func (x *Executor) resolve(ctx context.Context, name string) (string, *client.Im
 		// names: only a mapping can provide them.
 		return "", nil, missingImage(name, ref, mapped, errors.New("curated images are not pulled; map the name to a local image"))
 	}
-	resp, err := x.c.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: x.env.RegistryAuth})
+	var auth string
+	if x.env.Credential != nil {
+		user, pass, err := x.env.Credential(ctx)
+		if err != nil {
+			return "", nil, &build.ContextError{StatusCode: build.CodeClientError,
+				Message: fmt.Sprintf("image %s: registry credential: %v", name, err)}
+		}
+		auth = encodeAuth(ref, user, pass)
+	}
+	resp, err := x.c.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: auth})
 	if err == nil {
 		err = resp.Wait(ctx)
 	}
@@ -175,4 +187,22 @@ func (x *Executor) Reap(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, errors.Join(errs...)
+}
+
+// encodeAuth is the X-Registry-Auth value of a pull of ref: base64url
+// JSON, as the Docker Engine API takes it, naming the registry ref is on.
+func encodeAuth(ref, user, pass string) string {
+	b, _ := json.Marshal(registry.AuthConfig{Username: user, Password: pass, ServerAddress: registryHost(ref)})
+	return base64.URLEncoding.EncodeToString(b)
+}
+
+// registryHost is the registry an image reference names: its first
+// component when that looks like a host (has a dot or a port, or is
+// localhost), else Docker Hub.
+func registryHost(ref string) string {
+	first, _, ok := strings.Cut(ref, "/")
+	if ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return first
+	}
+	return "https://index.docker.io/v1/"
 }
