@@ -193,13 +193,13 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 		return nil, nil, err
 	}
 	images := curatedImages()
-	execs, err := serverExecutors(ctx, c, log)
+	params := parameter.New(st, key, nil)
+	secrets := secret.New(st, key, nil)
+	execs, err := serverExecutors(ctx, c, storedSecrets{params: params, secrets: secrets}, log)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	params := parameter.New(st, key, nil)
-	secrets := secret.New(st, key, nil)
 	svc := codebuild.New(codebuild.Config{
 		Store:     st,
 		Secrets:   storedSecrets{params: params, secrets: secrets},

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
@@ -20,7 +22,10 @@ var errNoEngine = errors.New("this server has no container engine to run the bui
 // container executor when an engine is configured, else the host shell
 // when the administrator allows host builds, else none. With an engine,
 // orphaned build containers of dead servers are reaped at start-up.
-func serverExecutors(ctx context.Context, c serverConfig, log *slog.Logger) (codebuild.Executors, error) {
+//
+// secrets resolves the registryCredential of a project whose image is
+// pulled from a private registry.
+func serverExecutors(ctx context.Context, c serverConfig, secrets build.Secrets, log *slog.Logger) (codebuild.Executors, error) {
 	if c.container.host() == "" {
 		if c.allowHostBuilds {
 			return hostExecutors{exec: shell.New(shell.Options{})}, nil
@@ -32,7 +37,7 @@ func serverExecutors(ctx context.Context, c serverConfig, log *slog.Logger) (cod
 		return nil, err
 	}
 	log.InfoContext(ctx, "builds run in containers", "docker_host", x.Host())
-	return containerExecutors{x: x}, nil
+	return containerExecutors{x: x, secrets: secrets}, nil
 }
 
 // hostExecutors runs every build on the host's shell.
@@ -55,13 +60,47 @@ func (noExecutors) Executor(*cb.ProjectEnvironment) (build.Executor, error) { re
 
 // containerExecutors runs each build in a container of its environment's
 // image.
-type containerExecutors struct{ x *docker.Executor }
+type containerExecutors struct {
+	x       *docker.Executor
+	secrets build.Secrets
+}
 
 func (c containerExecutors) Executor(env *cb.ProjectEnvironment) (build.Executor, error) {
 	var e docker.Environment
 	if env != nil {
 		e.ComputeType = env.ComputeType
 		e.Privileged = env.PrivilegedMode != nil && *env.PrivilegedMode
+		if rc := env.RegistryCredential; rc != nil && rc.Credential != "" {
+			e.Credential = c.registryCredential(*rc)
+		}
 	}
 	return c.x.With(e), nil
+}
+
+// registryCredential reads a registryCredential, a Secrets Manager secret
+// (name or ARN) holding {"username": ..., "password": ...}, when the image
+// is pulled. Whichever imagePullCredentialsType the project has, the
+// credential is this server's secret: there are no other identities to
+// pull as. Errors name the secret, never its value.
+func (c containerExecutors) registryCredential(rc cb.RegistryCredential) func(context.Context) (string, string, error) {
+	return func(ctx context.Context) (string, string, error) {
+		if p := rc.CredentialProvider; p != "" && p != "SECRETS_MANAGER" {
+			return "", "", fmt.Errorf("credential provider %s is not supported; use SECRETS_MANAGER", p)
+		}
+		if c.secrets == nil {
+			return "", "", fmt.Errorf("secret %s: this server has no Secrets Manager", rc.Credential)
+		}
+		v, err := c.secrets.Secret(ctx, rc.Credential, "", "")
+		if err != nil {
+			return "", "", err
+		}
+		var cred struct {
+			Username string `json:"username"`
+			Password string `json:"password"`
+		}
+		if err := json.Unmarshal([]byte(v), &cred); err != nil || cred.Username == "" {
+			return "", "", fmt.Errorf(`secret %s does not hold {"username": ..., "password": ...}`, rc.Credential)
+		}
+		return cred.Username, cred.Password, nil
+	}
 }
