@@ -43,6 +43,9 @@ type serverConfig struct {
 	// allowHostBuilds lets builds run on this host when no container
 	// engine is configured.
 	allowHostBuilds bool
+	// hostProjects are projects whose builds run on this host, engine
+	// or not (--allow-host-builds=PROJECT,...).
+	hostProjects map[string]bool
 	// publicURL is the server's URL as forges reach it (webhooks).
 	publicURL string
 }
@@ -110,7 +113,7 @@ an admin access key, and prints the lines to paste into a shell.`,
 	f.IntVar(&c.workers, "workers", workers, "builds that run at once (CODEYARD_WORKERS)")
 	f.StringVar(&c.logLevel, "log-level", envOr("CODEYARD_LOG_LEVEL", "info"), "debug, info, warn or error (CODEYARD_LOG_LEVEL)")
 	c.container.register(f, false)
-	f.BoolVar(&c.allowHostBuilds, "allow-host-builds", os.Getenv("CODEYARD_ALLOW_HOST_BUILDS") == "1", "without a container engine, run builds on this host as the server's user, outside any container (CODEYARD_ALLOW_HOST_BUILDS=1)")
+	registerHostBuilds(f, &c)
 	f.StringVar(&c.publicURL, "public-url", os.Getenv("CODEYARD_PUBLIC_URL"), "the server's URL as forges reach it, which webhooks' payload URLs start with (CODEYARD_PUBLIC_URL); default: the URL CreateWebhook is called at")
 	return cmd
 }

@@ -31,7 +31,7 @@ func (nopCloser) Close() error                { return nil }
 
 type hostExec struct{ x build.Executor }
 
-func (h hostExec) Executor(*cb.ProjectEnvironment) (build.Executor, error) { return h.x, nil }
+func (h hostExec) Executor(string, *cb.ProjectEnvironment) (build.Executor, error) { return h.x, nil }
 
 // newService runs a Service on a fresh SQLite store with the host shell
 // executor until the test ends.

@@ -270,7 +270,7 @@ func (s *Service) execute(ctx context.Context, log *slog.Logger, b *cb.Build, rs
 		return s.fail(b, "PROVISIONING", build.CodeInternalError, "create the build's workspace: "+err.Error())
 	}
 
-	exec, err := s.cfg.Exec.Executor(b.Environment)
+	exec, err := s.cfg.Exec.Executor(b.ProjectName, b.Environment)
 	if err != nil {
 		return s.fail(b, "PROVISIONING", build.CodeClientError, err.Error())
 	}

@@ -62,9 +62,10 @@ type LogStore interface {
 
 // Executors gives the executor a build runs on.
 type Executors interface {
-	// Executor returns the executor for a build in environment env, or an
-	// error that fails the build in PROVISIONING with its message.
-	Executor(env *cb.ProjectEnvironment) (build.Executor, error)
+	// Executor returns the executor for a build of project in environment
+	// env, or an error that fails the build in PROVISIONING with its
+	// message.
+	Executor(project string, env *cb.ProjectEnvironment) (build.Executor, error)
 }
 
 // containerExecutor is implemented by executors that run a build in a
