@@ -67,7 +67,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newBuildspecCmd(s), newBuildCmd(s), newCacheCmd(s), newServeCmd(s), newCredentialsCmd(s), newWebhookCmd(s))
+	root.AddCommand(newBuildspecCmd(s), newBuildCmd(s), newCacheCmd(s), newServeCmd(s), newCredentialsCmd(s), newUsersCmd(s), newWebhookCmd(s))
 
 	err := root.ExecuteContext(ctx)
 	var ee exitError

@@ -26,6 +26,7 @@ import (
 	"github.com/codeyard/codeyard/internal/seal"
 	"github.com/codeyard/codeyard/internal/secret"
 	"github.com/codeyard/codeyard/internal/store"
+	"github.com/codeyard/codeyard/internal/web"
 	"github.com/codeyard/codeyard/internal/webhook"
 )
 
@@ -124,6 +125,7 @@ type server struct {
 	keys  *keyring
 	svc   *codebuild.Service
 	api   *awsapi.Server
+	logs  *buildLogs
 	lock  *os.File
 }
 
@@ -227,7 +229,7 @@ func wire(ctx context.Context, c serverConfig, log *slog.Logger) (*server, *crea
 			return nil, nil, err
 		}
 	}
-	return &server{store: st, keys: keys, svc: svc, api: api}, created, nil
+	return &server{store: st, keys: keys, svc: svc, api: api, logs: logs}, created, nil
 }
 
 func (s *server) close() {
@@ -251,6 +253,10 @@ func runServe(ctx context.Context, s streams, c serverConfig) error {
 		return err
 	}
 	defer srv.close()
+	ui, webPassword, err := openWeb(ctx, c, srv, log)
+	if err != nil {
+		return err
+	}
 
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
@@ -274,10 +280,20 @@ The secret is shown only this once; 'codeyard credentials create' makes more key
 
 `, c.dataDir, endpoint, created.id, created.secret, c.region)
 	}
+	if webPassword != "" {
+		fmt.Fprintf(s.out, `codeyard: created the web UI's user admin. Sign in at %s%s with:
+
+  user: admin
+  password: %s
+
+The password is shown only this once; 'codeyard users' manages users.
+
+`, endpoint, web.Prefix, webPassword)
+	}
 	log.Info("codeyard server listening", "endpoint", endpoint, "data_dir", c.dataDir, "workers", c.workers)
 
 	hs := &http.Server{
-		Handler:           withWebhooks(srv.api, &webhook.Handler{Hooks: srv.svc, Log: log}),
+		Handler:           withWebhooks(withWeb(srv.api, ui), &webhook.Handler{Hooks: srv.svc, Log: log}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

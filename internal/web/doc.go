@@ -1,0 +1,18 @@
+// Package web is codeyard's web UI: server-rendered pages (html/template)
+// for the dashboard, projects, builds with their live logs, and test and
+// coverage reports, served by the server on its own port under Prefix.
+//
+// The pages work without JavaScript for reading. htmx (4.0.1, vendored
+// with its SSE extension in static/, no build step) adds live log lines
+// through server-sent events and keeps forms in place; nothing is loaded
+// from elsewhere, and the Content-Security-Policy says so.
+//
+// Users sign in with a name and a password (bcrypt); a user is a principal
+// as an access key's user is: its name is the initiator of the builds it
+// starts, and a read-only user may only read. A session is a random
+// cookie (HttpOnly, SameSite=Lax, Secure unless the page was fetched over
+// plain HTTP from a host other than loopback) that expires; the store
+// keeps only its SHA-256. Every state-changing request carries the
+// session's CSRF token in a form field and passes
+// http.CrossOriginProtection.
+package web

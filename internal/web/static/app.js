@@ -1,0 +1,65 @@
+// codeyard's own script: times in the viewer's time zone, the live log
+// (follow the end, reload the page when the build ends) and line links.
+// The pages work without it.
+(function () {
+  'use strict';
+  var fmt = new Intl.DateTimeFormat(undefined, {
+    year: 'numeric', month: 'short', day: 'numeric',
+    hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short'
+  });
+  function localTimes(root) {
+    root.querySelectorAll('time[datetime]:not([data-local])').forEach(function (t) {
+      var d = new Date(t.getAttribute('datetime'));
+      if (isNaN(d)) return;
+      t.title = t.textContent;
+      t.textContent = fmt.format(d);
+      t.setAttribute('data-local', '');
+    });
+  }
+  function highlight() {
+    document.querySelectorAll('.log .l.hl').forEach(function (e) { e.classList.remove('hl'); });
+    var m = /^#L(\d+)$/.exec(location.hash);
+    if (!m) return;
+    var line = document.getElementById('L' + m[1]);
+    if (line) line.classList.add('hl');
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    localTimes(document);
+    highlight();
+    new MutationObserver(function (ms) {
+      ms.forEach(function (m) { m.addedNodes.forEach(function (n) { if (n.querySelectorAll) localTimes(n); }); });
+    }).observe(document.body, { childList: true, subtree: true });
+    var log = document.getElementById('log');
+    if (!log || !log.hasAttribute('hx-sse:connect')) return;
+    // Follow the end of the log while the reader is at the end.
+    var follow = true;
+    window.addEventListener('scroll', function () {
+      follow = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
+    }, { passive: true });
+    new MutationObserver(function () {
+      if (follow && !location.hash) window.scrollTo(0, document.body.scrollHeight);
+    }).observe(log, { childList: true });
+    // The build's progress: the phase list and the status badge.
+    log.addEventListener('phases', function (e) {
+      var old = document.getElementById('phases');
+      if (!old || !e.detail || typeof e.detail.data !== 'string') return;
+      var t = document.createElement('template');
+      t.innerHTML = e.detail.data; // server-rendered by html/template
+      var next = t.content.getElementById('phases');
+      if (next) old.replaceWith(next);
+    });
+    log.addEventListener('status', function (e) {
+      var st = document.getElementById('status');
+      if (!st || !e.detail || typeof e.detail.data !== 'string') return;
+      var parts = e.detail.data.split(' ');
+      st.className = 'badge ' + parts[0];
+      st.textContent = parts[1] || '';
+    });
+    log.addEventListener('done', function () {
+      var live = document.getElementById('live');
+      if (live) live.textContent = 'The build has ended; reloading…';
+      setTimeout(function () { location.reload(); }, 300);
+    });
+  });
+  window.addEventListener('hashchange', highlight);
+})();

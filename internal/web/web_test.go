@@ -1,0 +1,412 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/codeyard/codeyard/internal/awsapi/shape"
+	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/buildlog"
+	"github.com/codeyard/codeyard/internal/codebuild"
+	"github.com/codeyard/codeyard/internal/store"
+	"github.com/codeyard/codeyard/internal/web"
+)
+
+// accounts is an in-memory web.Accounts.
+type accounts struct {
+	st *store.Store
+
+	mu       sync.Mutex
+	users    map[string]web.User
+	hashes   map[string]string
+	sessions map[string]session
+}
+
+type session struct {
+	user, csrf string
+	expires    time.Time
+}
+
+func (a *accounts) add(t testing.TB, name, password string, readOnly bool) {
+	h, err := web.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.users[name] = web.User{Name: name, ReadOnly: readOnly}
+	a.hashes[name] = h
+}
+
+func (a *accounts) Password(_ context.Context, name string) (web.User, string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	u, ok := a.users[name]
+	if !ok {
+		return web.User{}, "", web.ErrNoUser
+	}
+	return u, a.hashes[name], nil
+}
+
+func (a *accounts) CreateSession(_ context.Context, id []byte, user, csrf string, _, expires time.Time) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.sessions[string(id)] = session{user, csrf, expires}
+	return nil
+}
+
+func (a *accounts) Session(_ context.Context, id []byte, now time.Time) (web.User, string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.sessions[string(id)]
+	if !ok || !now.Before(s.expires) {
+		return web.User{}, "", web.ErrNoUser
+	}
+	return a.users[s.user], s.csrf, nil
+}
+
+func (a *accounts) DeleteSession(_ context.Context, id []byte) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.sessions, string(id))
+	return nil
+}
+
+func (a *accounts) ActiveBuilds(ctx context.Context) ([]string, error) { return a.st.ActiveBuilds(ctx) }
+
+type fixture struct {
+	srv  *httptest.Server
+	st   *store.Store
+	svc  *codebuild.Service
+	acc  *accounts
+	now  time.Time
+	logs *buildlog.Store
+}
+
+func newFixture(t testing.TB) *fixture {
+	dir := t.TempDir()
+	st, err := store.Open(context.Background(), filepath.Join(dir, "db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs, err := buildlog.Open(filepath.Join(dir, "logs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := codebuild.New(codebuild.Config{Store: st})
+	acc := &accounts{st: st, users: map[string]web.User{}, hashes: map[string]string{}, sessions: map[string]session{}}
+	acc.add(t, "admin", "admin-password", false)
+	acc.add(t, "viewer", "viewer-password", true)
+	ui, err := web.New(web.Config{CodeBuild: svc, Logs: logs, Accounts: acc, Region: "us-east-1", Account: "000000000000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ui)
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, st: st, svc: svc, acc: acc, logs: logs}
+}
+
+// client is a browser: cookies, no redirects followed.
+func (f *fixture) client(t testing.TB) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func get(t testing.TB, c *http.Client, u string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func post(t testing.TB, c *http.Client, u string, form url.Values) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", u, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// login signs in and returns the session's CSRF token.
+func (f *fixture) login(t testing.TB, c *http.Client, user, password string) string {
+	t.Helper()
+	_, body, _ := get(t, c, f.srv.URL+web.Prefix+"login")
+	m := csrfField.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("login page has no csrf field:\n%s", body)
+	}
+	code, body, h := post(t, c, f.srv.URL+web.Prefix+"login", url.Values{"name": {user}, "password": {password}, "csrf": {m[1]}, "next": {web.Prefix}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("POST login as %s = %d, want 303:\n%s", user, code, body)
+	}
+	if loc := h.Get("Location"); loc != web.Prefix {
+		t.Errorf("login redirects to %q, want %q", loc, web.Prefix)
+	}
+	_, body, _ = get(t, c, f.srv.URL+web.Prefix)
+	m = csrfField.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("dashboard has no csrf field:\n%s", body)
+	}
+	return m[1]
+}
+
+func (f *fixture) project(t testing.TB, name string) {
+	t.Helper()
+	_, err := f.svc.CreateProject(context.Background(), codebuild.Caller{Region: "us-east-1", Account: "000000000000"}, &cb.CreateProjectInput{
+		Name: name, Source: &cb.ProjectSource{Type: "NO_SOURCE", Buildspec: "version: 0.2"}, Artifacts: &cb.ProjectArtifacts{Type: "NO_ARTIFACTS"},
+		Environment: &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: "aws/codebuild/standard:7.0", ComputeType: "BUILD_GENERAL1_SMALL"},
+		ServiceRole: "arn:aws:iam::000000000000:role/r",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAuth(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "demo")
+	c := f.client(t)
+
+	if code, _, h := get(t, c, f.srv.URL+web.Prefix+"projects/demo"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), web.Prefix+"login?next=") {
+		t.Errorf("signed-out GET project = %d %s, want a redirect to login", code, h.Get("Location"))
+	}
+	// A login POST without the login form's token is refused.
+	if code, _, _ := post(t, c, f.srv.URL+web.Prefix+"login", url.Values{"name": {"admin"}, "password": {"admin-password"}}); code != http.StatusForbidden {
+		t.Errorf("login without csrf = %d, want 403", code)
+	}
+	csrf := f.login(t, c, "admin", "admin-password")
+
+	// State changes need the session's CSRF token.
+	if code, _, _ := post(t, c, f.srv.URL+web.Prefix+"projects/demo/builds", url.Values{}); code != http.StatusForbidden {
+		t.Errorf("start build without csrf = %d, want 403", code)
+	}
+	if code, _, _ := post(t, c, f.srv.URL+web.Prefix+"projects/demo/builds", url.Values{"csrf": {"x" + csrf}}); code != http.StatusForbidden {
+		t.Errorf("start build with a wrong csrf = %d, want 403", code)
+	}
+	code, body, h := post(t, c, f.srv.URL+web.Prefix+"projects/demo/builds", url.Values{"csrf": {csrf}, "env": {"bad line"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "want NAME=value") {
+		t.Errorf("start build with a bad env = %d, want 422 with a message next to the field", code)
+	}
+	code, _, h = post(t, c, f.srv.URL+web.Prefix+"projects/demo/builds", url.Values{"csrf": {csrf}, "sourceVersion": {"main"}, "env": {"A=1\nB=two=2"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), web.Prefix+"builds/demo") {
+		t.Fatalf("start build = %d %s, want a redirect to the build", code, h.Get("Location"))
+	}
+	id, _ := url.PathUnescape(strings.TrimPrefix(h.Get("Location"), web.Prefix+"builds/"))
+	bs, _, _ := f.svc.Builds(context.Background(), []string{id})
+	if len(bs) != 1 || bs[0].Initiator != "admin" || bs[0].SourceVersion != "main" {
+		t.Errorf("started build = %+v, want initiator admin, source version main", bs)
+	}
+
+	// A read-only user reads but cannot start or stop.
+	rc := f.client(t)
+	rcsrf := f.login(t, rc, "viewer", "viewer-password")
+	if code, body, _ := get(t, rc, f.srv.URL+web.Prefix+"projects/demo"); code != 200 || strings.Contains(body, "Start build") {
+		t.Errorf("read-only project page = %d, shows the start form: %v", code, strings.Contains(body, "Start build"))
+	}
+	for _, p := range []string{"projects/demo/builds", "builds/" + url.PathEscape(id) + "/stop", "projects/demo/delete"} {
+		if code, _, _ := post(t, rc, f.srv.URL+web.Prefix+p, url.Values{"csrf": {rcsrf}, "confirm": {"demo"}}); code != http.StatusForbidden {
+			t.Errorf("read-only POST %s = %d, want 403", p, code)
+		}
+	}
+
+	// Logout ends the session.
+	post(t, c, f.srv.URL+web.Prefix+"logout", url.Values{"csrf": {csrf}})
+	if code, _, _ := get(t, c, f.srv.URL+web.Prefix); code != http.StatusSeeOther {
+		t.Errorf("GET after logout = %d, want a redirect to login", code)
+	}
+	// A login's next is kept on the UI.
+	_, body, _ = get(t, c, f.srv.URL+web.Prefix+"login?next=//evil.example/")
+	if !strings.Contains(body, `name="next" value="/_codeyard/"`) {
+		t.Errorf("login page kept an off-site next")
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.client(t)
+	f.login(t, c, "admin", "admin-password")
+	for _, p := range []string{"builds/nope:123", "projects/nope", "reports/arn:aws:codebuild:us-east-1:000000000000:report/x:y", "nothing/here"} {
+		code, body, _ := get(t, c, f.srv.URL+web.Prefix+p)
+		if code != http.StatusNotFound || !strings.Contains(body, "<h1>Not Found</h1>") {
+			t.Errorf("GET %s = %d, want the 404 page", p, code)
+		}
+	}
+}
+
+// TestLogIsText checks that a log line's markup and escape sequences are
+// shown as text, with colours as classes, in the page and the live
+// stream.
+func TestLogIsText(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "demo")
+	b, err := f.svc.StartBuild(context.Background(), codebuild.Caller{Region: "us-east-1", Account: "000000000000", Initiator: "x"}, &cb.StartBuildInput{ProjectName: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := f.logs.Create(b.Logs.GroupName, b.Logs.StreamName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(w, "\x1b[1;31mred</span><script>alert(1)</script>\x1b[0m plain\n")
+	fmt.Fprint(w, "\x1b]0;title\x07osc gone \x1b[2Kcleared & \"quoted\" \x00nul\n")
+	fmt.Fprint(w, "progress 10%\rprogress 100%\n")
+	w.Close()
+
+	c := f.client(t)
+	f.login(t, c, "admin", "admin-password")
+	_, body, _ := get(t, c, f.srv.URL+web.Prefix+"builds/"+url.PathEscape(b.Id))
+	for _, want := range []string{
+		`<span class="t"><span class="f1 bo">red&lt;/span&gt;&lt;script&gt;alert(1)&lt;/script&gt;</span> plain</span>`,
+		`<span class="t">osc gone cleared &amp; &#34;quoted&#34; ␀nul</span>`,
+		`<span class="t">progress 100%</span>`,
+		`id="L3"><a class="n" href="#L3"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("build page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "<script>alert") {
+		t.Errorf("build page has the log's script tag as markup")
+	}
+	_, raw, h := get(t, c, f.srv.URL+web.Prefix+"builds/"+url.PathEscape(b.Id)+"/log")
+	if !strings.HasPrefix(h.Get("Content-Type"), "text/plain") || !strings.Contains(raw, "<script>alert(1)</script>") {
+		t.Errorf("raw log: %s %q", h.Get("Content-Type"), raw)
+	}
+	// The live stream starts after the lines the page has: here, from
+	// the second line on.
+	m := regexp.MustCompile(`/events\?shown=3&amp;token=([^"]+)"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("build page of a running build has no live log")
+	}
+	tok := strings.Replace(m[1], "3/s", "1/s", 1)
+	req, _ := http.NewRequest("GET", f.srv.URL+web.Prefix+"builds/"+url.PathEscape(b.Id)+"/events?shown=1&token="+url.QueryEscape(tok), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	resp, err := c.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(data, []byte(`id="L2"`)) || bytes.Contains(data, []byte(`id="L1"`)) || !bytes.Contains(data, []byte("\nid: 3 ")) {
+		t.Errorf("live stream from line 2:\n%s", data)
+	}
+}
+
+// seed stores n builds of one project, and 50 of others, as finished
+// builds with phases, as the worker leaves them.
+func seed(t testing.TB, f *fixture, n int) {
+	ctx := context.Background()
+	f.project(t, "big")
+	f.project(t, "other")
+	start := time.Now().Add(-time.Duration(n) * time.Minute)
+	for i := range n + 50 {
+		project := "big"
+		if i%(n/50+1) == 0 {
+			project = "other"
+		}
+		_, err := f.st.CreateBuild(ctx, project, nil, func(num int64) (*codebuild.BuildRecord, error) {
+			id := fmt.Sprintf("%s:%08d-0000-4000-8000-000000000000", project, i)
+			st := shape.NewTime(start.Add(time.Duration(i) * time.Minute))
+			end := shape.NewTime(st.Add(90 * time.Second))
+			status := "SUCCEEDED"
+			if i%7 == 0 {
+				status = "FAILED"
+			}
+			var phases []cb.BuildPhase
+			for _, p := range []string{"SUBMITTED", "QUEUED", "PROVISIONING", "DOWNLOAD_SOURCE", "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS", "FINALIZING", "COMPLETED"} {
+				phases = append(phases, cb.BuildPhase{PhaseType: p, PhaseStatus: "SUCCEEDED", StartTime: st, EndTime: end, DurationInSeconds: new(int64(9))})
+			}
+			done := true
+			doc, _ := json.Marshal(&cb.Build{Id: id, Arn: "arn:aws:codebuild:us-east-1:000000000000:build/" + id, BuildNumber: &num, ProjectName: project,
+				BuildStatus: status, StartTime: st, EndTime: end, BuildComplete: &done, Phases: phases, SourceVersion: "main",
+				ResolvedSourceVersion: "0123456789abcdef0123456789abcdef01234567", Initiator: "admin",
+				Environment: &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: "aws/codebuild/standard:7.0", EnvironmentVariables: []cb.EnvironmentVariable{{Name: "A", Value: "1", Type: "PLAINTEXT"}}},
+				Logs:        &cb.LogsLocation{GroupName: "/aws/codebuild/" + project, StreamName: id[len(project)+1:]}})
+			return &codebuild.BuildRecord{ID: id, ARN: "arn:aws:codebuild:us-east-1:000000000000:build/" + id, Project: project, Number: num, Status: status, Start: st.Time, Doc: doc}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPages renders the pages that list builds with 10,000 builds
+// in the database; each must stay under 50 ms.
+func BenchmarkPages(b *testing.B) {
+	f := newFixture(b)
+	seed(b, f, 10000)
+	c := f.client(b)
+	f.login(b, c, "admin", "admin-password")
+	for _, p := range []string{"", "projects", "projects/big", "builds/big:00009999-0000-4000-8000-000000000000"} {
+		b.Run("/"+p, func(b *testing.B) {
+			var worst time.Duration
+			for b.Loop() {
+				start := time.Now()
+				code, body, _ := get(b, c, f.srv.URL+web.Prefix+p)
+				if d := time.Since(start); d > worst {
+					worst = d
+				}
+				if code != 200 {
+					b.Fatalf("GET %s = %d:\n%s", p, code, body)
+				}
+			}
+			b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms")
+		})
+	}
+}
+
+// TestPagesFast is the benchmark's check: with 10,000 builds, the
+// dashboard and a project page render in under 50 ms.
+func TestPagesFast(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds 10,000 builds")
+	}
+	f := newFixture(t)
+	seed(t, f, 10000)
+	c := f.client(t)
+	f.login(t, c, "admin", "admin-password")
+	for _, p := range []string{"", "projects", "projects/big"} {
+		get(t, c, f.srv.URL+web.Prefix+p) // warm
+		best := time.Hour
+		for range 5 {
+			start := time.Now()
+			code, _, _ := get(t, c, f.srv.URL+web.Prefix+p)
+			if code != 200 {
+				t.Fatalf("GET %s = %d", p, code)
+			}
+			best = min(best, time.Since(start))
+		}
+		if best > 50*time.Millisecond {
+			t.Errorf("GET /%s took %v with 10,000 builds, want at most 50ms", p, best)
+		}
+	}
+}
