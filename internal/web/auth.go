@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -36,7 +37,12 @@ func GeneratePassword() string {
 
 // dummyHash is compared against when a user does not exist, so a login
 // takes as long for an unknown name as for a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("codeyard"), bcrypt.DefaultCost)
+// It is made on first use: at package initialization it would cost every
+// codeyard process, helper commands included, about 60 ms.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("codeyard"), bcrypt.DefaultCost)
+	return h
+})
 
 type userKey struct{}
 
@@ -173,7 +179,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err != nil {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 	}
 	if err != nil || bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil {
 		s.log.InfoContext(r.Context(), "web sign-in refused", "user", name, "remote", r.RemoteAddr)
