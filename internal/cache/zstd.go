@@ -16,6 +16,13 @@ const poolSize = 4
 // at its default level as the fastest of the archive formats tried.
 const encoderLevel = zstd.SpeedDefault
 
+// encoderWindow is the window archives are written with: what their
+// decoder must hold in memory on restore. 2 MiB keeps a restore's memory
+// small (the default of 8 MiB, doubled by the garbage collector's headroom,
+// took codeyard past 40 MB restoring a 100 MB file) for a ratio that
+// differs by under a percent on build trees.
+const encoderWindow = 2 << 20
+
 // maxWindow bounds the memory a hostile archive can make the decoder
 // allocate; the encoder's default window is far smaller.
 const maxWindow = 1 << 30
@@ -26,7 +33,7 @@ func (s *Store) getEncoder(w io.Writer) (*zstd.Encoder, error) {
 		e.Reset(w)
 		return e, nil
 	default:
-		return zstd.NewWriter(w, zstd.WithEncoderLevel(encoderLevel))
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(encoderLevel), zstd.WithWindowSize(encoderWindow))
 	}
 }
 
