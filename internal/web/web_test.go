@@ -383,4 +383,3 @@ func BenchmarkPages(b *testing.B) {
 		})
 	}
 }
-
