@@ -172,8 +172,9 @@ func TestParseTestModel(t *testing.T) {
 	}
 }
 
-// TestLoadCost checks that parsing both models stays cheap: the server
-// loads them at start and must idle in little memory.
+// TestLoadCost checks that the parsed models stay small: the server loads
+// them at start and must idle in little memory. (How long parsing takes
+// is BenchmarkLoad's to measure; it is logged here.)
 func TestLoadCost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures time and memory")
@@ -201,9 +202,6 @@ func TestLoadCost(t *testing.T) {
 	retained := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	runtime.KeepAlive(keep)
 	t.Logf("parsing both models: %v; retained heap %d KiB", best, retained/1024)
-	if best > 50*time.Millisecond && !raceEnabled {
-		t.Errorf("parsing both models took %v, want well under 20ms", best)
-	}
 	if retained > 4<<20 {
 		t.Errorf("both models retain %d KiB of heap, want under 4 MiB", retained/1024)
 	}
