@@ -273,13 +273,18 @@ func (s *S3) serve(q *s3Request) (op string, err error) {
 		return "", err
 	}
 	q.auth = res
-	_, p, _, err := s.cfg.Keys.AccessKey(r.Context(), res.AccessKeyID)
+	_, p, ok, err := s.cfg.Keys.AccessKey(r.Context(), res.AccessKeyID)
 	if err != nil {
 		return "", fmt.Errorf("look up access key: %w", err)
+	}
+	if !ok {
+		// Deleted since the signature was checked.
+		return "", s3Err(http.StatusForbidden, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
 	}
 	q.principal = p
 	op, h := s.operation(q)
 	if h == nil {
+		// S3's own answer to an operation it does not serve.
 		return op, s3Err(http.StatusNotImplemented, "NotImplemented", msgNotImplemented)
 	}
 	if p.ReadOnly && r.Method != http.MethodGet && r.Method != http.MethodHead {
