@@ -1058,40 +1058,11 @@ func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, word
 	if err != nil {
 		return nil, err
 	}
-	var sb strings.Builder
-	for _, w := range words {
-		w = strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(w)
-		fmt.Fprintf(&sb, "__cy_v=\"%s\" && printf '\\035%%s\\036' \"$__cy_v\" >&62\n", w)
-	}
 	var buf bytes.Buffer
-	if _, err := x.exec(ctx, st, sess, sb.String(), &buf); err != nil {
+	if _, err := x.exec(ctx, st, sess, build.ExpansionScript(words, ">&62"), &buf); err != nil {
 		return nil, err
 	}
-	var vals []string
-	rest := buf.Bytes()
-	var other []byte
-	for {
-		i := bytes.IndexByte(rest, 0x1d)
-		j := bytes.IndexByte(rest, 0x1e)
-		if i < 0 || j < i {
-			other = append(other, rest...)
-			break
-		}
-		other = append(other, rest[:i]...)
-		vals = append(vals, string(rest[i+1:j]))
-		rest = rest[j+1:]
-	}
-	if len(other) > 0 && out != nil {
-		out.Write(other)
-	}
-	if len(vals) != len(words) {
-		msg := strings.TrimSpace(string(other))
-		if msg == "" {
-			msg = fmt.Sprintf("got %d of %d values", len(vals), len(words))
-		}
-		return nil, fmt.Errorf("expand %q: %s", words, msg)
-	}
-	return vals, nil
+	return build.ExpansionValues(buf.Bytes(), words, out)
 }
 
 // Destroy removes the build's container and control directory, and gives

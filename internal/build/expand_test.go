@@ -1,0 +1,54 @@
+package build
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestExpansionValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		printed string
+		words   []string
+		want    []string
+		other   string
+		wantErr string
+	}{
+		{"values", "\x1dbuild-7.zip\x1e\x1d\x1e", []string{"build-$N.zip", "$EMPTY"}, []string{"build-7.zip", ""}, "", ""},
+		{"noise around values", "warn: x\n\x1da\x1eoops\n\x1db\x1e", []string{"a", "b"}, []string{"a", "b"}, "warn: x\noops\n", ""},
+		{"a word fails", "\x1da\x1esh: bad substitution\n", []string{"a", "${"}, nil, "sh: bad substitution\n", `expand ["a" "${"]: sh: bad substitution`},
+		{"nothing printed", "", []string{"a"}, nil, "", "got 0 of 1 values"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			got, err := ExpansionValues([]byte(tt.printed), tt.words, &out)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("ExpansionValues err = %v, want one containing %q", err, tt.wantErr)
+				}
+			} else if err != nil {
+				t.Fatalf("ExpansionValues: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("values (-want +got):\n%s", diff)
+			}
+			if out.String() != tt.other {
+				t.Errorf("other output = %q, want %q", out.String(), tt.other)
+			}
+		})
+	}
+}
+
+func TestExpansionScript(t *testing.T) {
+	t.Parallel()
+	got := ExpansionScript([]string{`a"b\c`}, "> /dev/fd/62")
+	want := "__cy_v=\"a\\\"b\\\\c\" && printf '\\035%s\\036' \"$__cy_v\" > /dev/fd/62\n"
+	if got != want {
+		t.Errorf("ExpansionScript = %q, want %q", got, want)
+	}
+}
