@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -52,4 +53,44 @@ func ExpansionValues(printed []byte, words []string, out io.Writer) ([]string, e
 		return nil, fmt.Errorf("expand %q: %s", words, msg)
 	}
 	return vals, nil
+}
+
+// IsName reports whether n is a shell variable name.
+func IsName(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i, c := range n {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// VarsScript returns shell lines that print each set variable of names as
+// name\037value\036 through redirect (past any redirection of the
+// shell's stdout); names that are not shell names are skipped. Executors
+// that implement VarReader run it in the build's shell; VarsValues reads
+// what it printed.
+func VarsScript(names []string, redirect string) string {
+	var sb strings.Builder
+	for _, n := range names {
+		if IsName(n) {
+			fmt.Fprintf(&sb, "if [ -n \"${%[1]s+x}\" ]; then printf '%%s\\037%%s\\036' %[1]s \"$%[1]s\" %[2]s; fi\n", n, redirect)
+		}
+	}
+	return sb.String()
+}
+
+// VarsValues reads what a VarsScript printed: the set variables among
+// names, by name.
+func VarsValues(printed []byte, names []string) map[string]string {
+	vals := map[string]string{}
+	for rec := range strings.SplitSeq(string(printed), "\036") {
+		if k, v, ok := strings.Cut(rec, "\037"); ok && slices.Contains(names, k) {
+			vals[k] = v
+		}
+	}
+	return vals
 }

@@ -52,3 +52,20 @@ func TestExpansionScript(t *testing.T) {
 		t.Errorf("ExpansionScript = %q, want %q", got, want)
 	}
 }
+
+func TestVarsScriptAndValues(t *testing.T) {
+	t.Parallel()
+	script := VarsScript([]string{"A", "not-a-name", "B_2"}, ">&62")
+	if strings.Contains(script, "not-a-name") || strings.Count(script, "\n") != 2 {
+		t.Errorf("VarsScript = %q, want lines for A and B_2 only", script)
+	}
+	got := VarsValues([]byte("A\x1fone\x1eB_2\x1f\x1eZ\x1fnot asked\x1e"), []string{"A", "B_2", "C"})
+	if diff := cmp.Diff(map[string]string{"A": "one", "B_2": ""}, got); diff != "" {
+		t.Errorf("VarsValues (-want +got):\n%s", diff)
+	}
+	for n, want := range map[string]bool{"A": true, "_x9": true, "9x": false, "": false, "a-b": false} {
+		if IsName(n) != want {
+			t.Errorf("IsName(%q) = %v, want %v", n, !want, want)
+		}
+	}
+}

@@ -597,7 +597,7 @@ func (x *Executor) start(ctx context.Context, st *state, p *build.Plan, user str
 		var b strings.Builder
 		for _, kv := range p.Env {
 			k, v, _ := strings.Cut(kv, "=")
-			if isName(k) {
+			if build.IsName(k) {
 				fmt.Fprintf(&b, "export %s=%s\n", k, quote(v))
 			}
 		}
@@ -1028,23 +1028,12 @@ func (x *Executor) ReadVars(ctx context.Context, p *build.Plan, runAs string, na
 	if sess == nil || sess.exited() {
 		return vals, nil
 	}
-	var sb strings.Builder
-	for _, n := range names {
-		if !isName(n) {
-			continue
-		}
-		fmt.Fprintf(&sb, "if [ -n \"${%[1]s+x}\" ]; then printf '%%s\\037%%s\\036' %[1]s \"$%[1]s\" >&62; fi\n", n)
-	}
+	// Straight to the output pipe, past any redirection of stdout.
 	var buf bytes.Buffer
-	if _, err := x.exec(ctx, st, sess, sb.String(), &buf); err != nil {
+	if _, err := x.exec(ctx, st, sess, build.VarsScript(names, ">&62"), &buf); err != nil {
 		return nil, err
 	}
-	for rec := range strings.SplitSeq(buf.String(), "\036") {
-		if k, v, ok := strings.Cut(rec, "\037"); ok && slices.Contains(names, k) {
-			vals[k] = v
-		}
-	}
-	return vals, nil
+	return build.VarsValues(buf.Bytes(), names), nil
 }
 
 // Expand has the shell of runAs expand each word as a double-quoted

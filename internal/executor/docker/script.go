@@ -106,15 +106,3 @@ func encode(name, script string) string {
 	b.WriteString("'\n")
 	return b.String()
 }
-
-func isName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for i, c := range n {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}

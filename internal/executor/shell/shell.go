@@ -36,7 +36,6 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -964,24 +963,12 @@ func (x *Executor) ReadVars(ctx context.Context, p *build.Plan, runAs string, na
 	if sess == nil || sess.exited() {
 		return vals, nil
 	}
-	var sb strings.Builder
-	for _, n := range names {
-		if !isName(n) {
-			continue
-		}
-		// Straight to the output pipe, past any redirection of stdout.
-		fmt.Fprintf(&sb, "if [ -n \"${%[1]s+x}\" ]; then printf '%%s\\037%%s\\036' %[1]s \"$%[1]s\" > /dev/fd/62; fi\n", n)
-	}
+	// Straight to the output pipe, past any redirection of stdout.
 	var buf bytes.Buffer
-	if _, err := x.exec(ctx, st, sess, sb.String(), &buf); err != nil {
+	if _, err := x.exec(ctx, st, sess, build.VarsScript(names, "> /dev/fd/62"), &buf); err != nil {
 		return nil, err
 	}
-	for rec := range strings.SplitSeq(buf.String(), "\036") {
-		if k, v, ok := strings.Cut(rec, "\037"); ok && slices.Contains(names, k) {
-			vals[k] = v
-		}
-	}
-	return vals, nil
+	return build.VarsValues(buf.Bytes(), names), nil
 }
 
 // Expand has the shell of runAs expand each word as a double-quoted
@@ -1004,18 +991,6 @@ func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, word
 		return nil, err
 	}
 	return build.ExpansionValues(buf.Bytes(), words, out)
-}
-
-func isName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for i, c := range n {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func (st *state) close() {
