@@ -2,10 +2,11 @@
 // for the dashboard, projects, builds with their live logs, and test and
 // coverage reports, served by the server on its own port under Prefix.
 //
-// The pages work without JavaScript for reading. htmx (4.0.1, vendored
-// with its SSE extension in static/, no build step) adds live log lines
-// through server-sent events and keeps forms in place; nothing is loaded
-// from elsewhere, and the Content-Security-Policy says so.
+// The pages work without JavaScript for reading. htmx (4.0.1, vendored in
+// static/, no build step) refreshes the dashboard in place; the page's own
+// script reads a running build's server-sent events (new log lines, phases,
+// status) with the browser's EventSource; nothing is loaded from elsewhere,
+// and the Content-Security-Policy says so.
 //
 // Users sign in with a name and a password (bcrypt); a user is a principal
 // as an access key's user is: its name is the initiator of the builds it

@@ -30,32 +30,40 @@
       ms.forEach(function (m) { m.addedNodes.forEach(function (n) { if (n.querySelectorAll) localTimes(n); }); });
     }).observe(document.body, { childList: true, subtree: true });
     var log = document.getElementById('log');
-    if (!log || !log.hasAttribute('hx-sse:connect')) return;
+    var src = log && log.getAttribute('data-events');
+    if (!src) return;
     // Follow the end of the log while the reader is at the end.
     var follow = true;
     window.addEventListener('scroll', function () {
       follow = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
     }, { passive: true });
-    new MutationObserver(function () {
-      if (follow && !location.hash) window.scrollTo(0, document.body.scrollHeight);
-    }).observe(log, { childList: true });
-    // The build's progress: the phase list and the status badge.
-    log.addEventListener('phases', function (e) {
-      var old = document.getElementById('phases');
-      if (!old || !e.detail || typeof e.detail.data !== 'string') return;
+    // The live log: server-sent events (the browser resumes a dropped
+    // stream from the last line's id). Each message is server-rendered
+    // HTML (html/template): the new lines, the phase list, the status.
+    var es = new EventSource(src);
+    function html(data) {
       var t = document.createElement('template');
-      t.innerHTML = e.detail.data; // server-rendered by html/template
-      var next = t.content.getElementById('phases');
-      if (next) old.replaceWith(next);
+      t.innerHTML = data;
+      return t.content;
+    }
+    es.onmessage = function (e) {
+      log.append(html(e.data));
+      if (follow && !location.hash) window.scrollTo(0, document.body.scrollHeight);
+    };
+    es.addEventListener('phases', function (e) {
+      var old = document.getElementById('phases');
+      var next = html(e.data).getElementById('phases');
+      if (old && next) old.replaceWith(next);
     });
-    log.addEventListener('status', function (e) {
+    es.addEventListener('status', function (e) {
       var st = document.getElementById('status');
-      if (!st || !e.detail || typeof e.detail.data !== 'string') return;
-      var parts = e.detail.data.split(' ');
+      if (!st) return;
+      var parts = e.data.split(' ');
       st.className = 'badge ' + parts[0];
       st.textContent = parts[1] || '';
     });
-    log.addEventListener('done', function () {
+    es.addEventListener('done', function () {
+      es.close();
       var live = document.getElementById('live');
       if (live) live.textContent = 'The build has ended; reloading…';
       setTimeout(function () { location.reload(); }, 300);
