@@ -358,6 +358,23 @@ func TestQueuedTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The first build must hold the project's one slot before the clock
+	// moves: a first build still waiting would time out too, and the
+	// second would then take the freed slot instead of timing out.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		bs, _, err := svc.Builds(t.Context(), []string{first.Id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := bs[0].CurrentPhase; p != "SUBMITTED" && p != "QUEUED" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("first build still %s after 30 s", bs[0].CurrentPhase)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	svc.TimeOutQueued(t.Context())
 	if bs, _, _ := svc.Builds(t.Context(), []string{second.Id}); bs[0].BuildStatus != "IN_PROGRESS" {
 		t.Fatalf("queued build ended before its timeout: %s", bs[0].BuildStatus)
