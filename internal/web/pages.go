@@ -35,6 +35,20 @@ var funcs = template.FuncMap{
 	"pctNum":    func(p *float64) float64 { return derefF(p) },
 	"masked":    masked,
 	"initiator": initiator,
+	"fld": func(id, label, value string, errs map[string]string, hint, attr string) formField {
+		return formField{ID: id, Label: label, Value: value, Err: errs[id], Hint: hint, Attr: attr}
+	},
+	"sel": func(id, label, value string, options []string, errs map[string]string) formField {
+		return formField{ID: id, Label: label, Value: value, Err: errs[id], Options: options}
+	},
+}
+
+// formField is one field of a form, as the "field" and "select"
+// templates show it: its message, when it has one, next to it.
+type formField struct {
+	ID, Label, Value, Err, Hint string
+	Attr                        string // "required", "numeric" or ""
+	Options                     []string
 }
 
 func deref(p *int64) int64 {
@@ -339,99 +353,6 @@ func (s *Server) startBuild(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return redirect(w, r, Prefix+"builds/"+url.PathEscape(b.Id))
-}
-
-// --- project forms ---------------------------------------------------------
-
-type projectForm struct {
-	Name, Description, SourceType, Location, Buildspec, Image, ComputeType string
-	Timeout                                                                string
-	Errors                                                                 map[string]string
-}
-
-var (
-	projectNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$`)
-	sourceTypes   = []string{"NO_SOURCE", "GITHUB", "GITLAB", "BITBUCKET", "CODECOMMIT", "S3", "GITHUB_ENTERPRISE", "GITLAB_SELF_MANAGED"}
-	computeTypes  = []string{"BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"}
-)
-
-type projectFormData struct {
-	Form         projectForm
-	SourceTypes  []string
-	ComputeTypes []string
-}
-
-func (s *Server) newProject(w http.ResponseWriter, r *http.Request) error {
-	if err := writer(r); err != nil {
-		return err
-	}
-	f := projectForm{SourceType: "NO_SOURCE", Image: "aws/codebuild/standard:7.0", ComputeType: "BUILD_GENERAL1_SMALL", Timeout: "60",
-		Buildspec: "version: 0.2\nphases:\n  build:\n    commands:\n      - echo hello\n"}
-	s.render(w, r, http.StatusOK, "project_new", &page{Title: "New project", Nav: "projects", Session: sessionOf(r), Data: &projectFormData{Form: f, SourceTypes: sourceTypes, ComputeTypes: computeTypes}})
-	return nil
-}
-
-func (s *Server) createProject(w http.ResponseWriter, r *http.Request) error {
-	if err := writer(r); err != nil {
-		return err
-	}
-	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	f := projectForm{Name: v("name"), Description: v("description"), SourceType: v("sourceType"), Location: v("location"),
-		Buildspec: r.PostFormValue("buildspec"), Image: v("image"), ComputeType: v("computeType"), Timeout: v("timeout"), Errors: map[string]string{}}
-	if !projectNameRE.MatchString(f.Name) {
-		f.Errors["name"] = "2 to 255 letters, digits, - and _, starting with a letter or digit."
-	}
-	if len(f.Description) > 255 {
-		f.Errors["description"] = "At most 255 characters."
-	}
-	if !slices.Contains(sourceTypes, f.SourceType) {
-		f.Errors["sourceType"] = "Choose a source type from the list."
-	}
-	if f.SourceType != "NO_SOURCE" && f.Location == "" {
-		f.Errors["location"] = "A source of this type needs a location (a repository URL, or bucket/key for S3)."
-	}
-	if f.SourceType == "NO_SOURCE" && strings.TrimSpace(f.Buildspec) == "" {
-		f.Errors["buildspec"] = "A project without a source needs a buildspec."
-	}
-	if f.Image == "" {
-		f.Errors["image"] = "An image is required."
-	}
-	if !slices.Contains(computeTypes, f.ComputeType) {
-		f.Errors["computeType"] = "Choose a compute type from the list."
-	}
-	var timeout int64
-	if _, err := fmt.Sscan(f.Timeout, &timeout); err != nil || timeout < 5 || timeout > 2160 {
-		f.Errors["timeout"] = "A number of minutes from 5 to 2160."
-	}
-	render := func(status int) error {
-		s.render(w, r, status, "project_new", &page{Title: "New project", Nav: "projects", Session: sessionOf(r), Data: &projectFormData{Form: f, SourceTypes: sourceTypes, ComputeTypes: computeTypes}})
-		return nil
-	}
-	if len(f.Errors) > 0 {
-		return render(http.StatusUnprocessableEntity)
-	}
-	in := &cb.CreateProjectInput{
-		Name: f.Name, Description: f.Description,
-		Source:           &cb.ProjectSource{Type: f.SourceType, Location: f.Location, Buildspec: f.Buildspec},
-		Artifacts:        &cb.ProjectArtifacts{Type: "NO_ARTIFACTS"},
-		Environment:      &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: f.Image, ComputeType: f.ComputeType},
-		ServiceRole:      "arn:aws:iam::" + s.cfg.Account + ":role/codeyard",
-		TimeoutInMinutes: &timeout,
-	}
-	if _, err := s.cfg.CodeBuild.CreateProject(r.Context(), s.caller(sessionOf(r)), in); err != nil {
-		var ie *codebuild.InputError
-		var ee *codebuild.ExistsError
-		switch {
-		case errors.As(err, &ee):
-			f.Errors["name"] = "A project of this name exists."
-		case errors.As(err, &ie):
-			f.Errors["form"] = ie.Message
-		default:
-			return err
-		}
-		return render(http.StatusUnprocessableEntity)
-	}
-	return redirect(w, r, Prefix+"projects/"+url.PathEscape(f.Name))
 }
 
 func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) error {

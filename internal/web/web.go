@@ -35,6 +35,7 @@ type CodeBuild interface {
 	Projects(ctx context.Context, names []string) ([]cb.Project, []string, error)
 	ListProjects(ctx context.Context, in *cb.ListProjectsInput) (*cb.ListProjectsOutput, error)
 	CreateProject(ctx context.Context, c codebuild.Caller, in *cb.CreateProjectInput) (*cb.Project, error)
+	EditProject(ctx context.Context, c codebuild.Caller, in *cb.UpdateProjectInput) (*cb.Project, error)
 	DeleteProject(ctx context.Context, c codebuild.Caller, name string) error
 	Builds(ctx context.Context, ids []string) ([]cb.Build, []string, error)
 	ListBuilds(ctx context.Context, c codebuild.Caller, project, order, token string) ([]string, string, error)
@@ -134,6 +135,8 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET "+Prefix+"projects/{name}", s.auth((*Server).project))
 	s.mux.Handle("POST "+Prefix+"projects/{name}/builds", s.auth((*Server).startBuild))
 	s.mux.Handle("POST "+Prefix+"projects/{name}/delete", s.auth((*Server).deleteProject))
+	s.mux.Handle("GET "+Prefix+"projects/{name}/edit", s.auth((*Server).editProject))
+	s.mux.Handle("POST "+Prefix+"projects/{name}/edit", s.auth((*Server).updateProject))
 	s.mux.Handle("GET "+Prefix+"builds/{id}", s.auth((*Server).build))
 	s.mux.Handle("GET "+Prefix+"builds/{id}/log", s.auth((*Server).rawLog))
 	s.mux.Handle("GET "+Prefix+"builds/{id}/events", s.auth((*Server).logEvents))

@@ -383,3 +383,94 @@ func BenchmarkPages(b *testing.B) {
 		})
 	}
 }
+
+func TestEditProject(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "demo")
+	c := f.client(t)
+	csrf := f.login(t, c, "admin", "admin-password")
+	u := f.srv.URL + web.Prefix + "projects/demo/edit"
+
+	code, body, _ := get(t, c, u)
+	if code != 200 || !strings.Contains(body, `id="image" name="image" value="aws/codebuild/standard:7.0"`) || !strings.Contains(body, `>version: 0.2</textarea>`) {
+		t.Fatalf("GET edit = %d, want the form filled with the project:\n%s", code, body)
+	}
+	form := url.Values{"csrf": {csrf}, "description": {"edited"}, "sourceType": {"NO_SOURCE"}, "buildspec": {"version: 0.2\nphases: {build: {commands: [true]}}\n"},
+		"image": {"img:2"}, "computeType": {"BUILD_GENERAL1_MEDIUM"}, "timeout": {"30"}, "sourceVersion": {"main"},
+		"artifactsType": {"S3"}, "artifactsLocation": {"out-bucket"}, "artifactsName": {"dist.zip"}, "artifactsPackaging": {"ZIP"}}
+
+	tests := []struct {
+		name  string
+		set   map[string]string
+		field string // the field whose message the answer shows
+	}{
+		{"timeout", map[string]string{"timeout": "4"}, "timeout"},
+		{"bucket", map[string]string{"artifactsLocation": "Not_A_Bucket"}, "artifactsLocation"},
+		{"zip without a name", map[string]string{"artifactsName": ""}, "artifactsName"},
+		{"location without a source", map[string]string{"location": "https://example.com/x.git"}, "location"},
+		{"compute type", map[string]string{"computeType": "HUGE"}, "computeType"},
+	}
+	for _, tt := range tests {
+		bad := url.Values{}
+		for k, v := range form {
+			bad[k] = v
+		}
+		for k, v := range tt.set {
+			bad.Set(k, v)
+		}
+		code, body, _ := post(t, c, u, bad)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tt.field+`-err"`) || !strings.Contains(body, `aria-describedby="`+tt.field+`-err"`) {
+			t.Errorf("POST edit with a bad %s = %d, want 422 with a message next to %s", tt.name, code, tt.field)
+		}
+	}
+	if ps, _, _ := f.svc.Projects(context.Background(), []string{"demo"}); ps[0].Environment.Image != "aws/codebuild/standard:7.0" {
+		t.Errorf("a refused edit changed the project: image %s", ps[0].Environment.Image)
+	}
+
+	code, body, h := post(t, c, u, form)
+	if code != http.StatusSeeOther || h.Get("Location") != web.Prefix+"projects/demo" {
+		t.Fatalf("POST edit = %d %s, want a redirect to the project:\n%s", code, h.Get("Location"), body)
+	}
+	ps, _, _ := f.svc.Projects(context.Background(), []string{"demo"})
+	p := ps[0]
+	if p.Description != "edited" || p.Environment.Image != "img:2" || p.Environment.ComputeType != "BUILD_GENERAL1_MEDIUM" || deref(p.TimeoutInMinutes) != 30 ||
+		p.SourceVersion != "main" || p.Artifacts.Type != "S3" || p.Artifacts.Location != "out-bucket" || p.Artifacts.Packaging != "ZIP" || p.Environment.Type != "LINUX_CONTAINER" {
+		t.Errorf("edited project = %+v %+v %+v", p, p.Environment, p.Artifacts)
+	}
+	// Emptied fields empty the project's.
+	form.Set("description", "")
+	form.Set("sourceVersion", "")
+	form.Set("artifactsType", "NO_ARTIFACTS")
+	if code, body, _ := post(t, c, u, form); code != http.StatusSeeOther {
+		t.Fatalf("POST edit emptying fields = %d:\n%s", code, body)
+	}
+	ps, _, _ = f.svc.Projects(context.Background(), []string{"demo"})
+	if p := ps[0]; p.Description != "" || p.SourceVersion != "" || p.Artifacts.Type != "NO_ARTIFACTS" {
+		t.Errorf("project after emptying fields: description %q, source version %q, artifacts %+v", p.Description, p.SourceVersion, p.Artifacts)
+	}
+
+	// Read-only users, missing tokens and missing projects are refused.
+	if code, _, _ := post(t, c, u, url.Values{"description": {"x"}}); code != http.StatusForbidden {
+		t.Errorf("POST edit without csrf = %d, want 403", code)
+	}
+	rc := f.client(t)
+	rcsrf := f.login(t, rc, "viewer", "viewer-password")
+	form.Set("csrf", rcsrf)
+	if code, _, _ := post(t, rc, u, form); code != http.StatusForbidden {
+		t.Errorf("read-only POST edit = %d, want 403", code)
+	}
+	if code, body, _ := get(t, rc, f.srv.URL+web.Prefix+"projects/demo"); code != 200 || strings.Contains(body, "Edit project") {
+		t.Errorf("read-only project page = %d, offers the edit link: %v", code, strings.Contains(body, "Edit project"))
+	}
+	if code, _, _ := get(t, c, f.srv.URL+web.Prefix+"projects/nope/edit"); code != http.StatusNotFound {
+		t.Errorf("GET edit of a missing project = %d, want 404", code)
+	}
+}
+
+func deref(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
