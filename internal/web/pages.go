@@ -29,7 +29,10 @@ var funcs = template.FuncMap{
 	"projectURL": func(name string) string {
 		return Prefix + "projects/" + url.PathEscape(name)
 	},
-	"reportURL": func(arn string) string { return Prefix + "reports/" + arn },
+	"reportURL": reportURL,
+	"groupURL":  reportGroupURL,
+	"passRate":  passRate,
+	"buildOf":   func(r cb.Report) string { return buildOf(&r) },
 	"deref":     deref,
 	"pct":       func(p *float64) string { return fmt.Sprintf("%.1f%%", derefF(p)) },
 	"pctNum":    func(p *float64) float64 { return derefF(p) },
@@ -156,7 +159,12 @@ type dashboardData struct {
 	Finished   int
 	Rate       int
 	AvgSeconds string
+	Charts     []*chart
 }
+
+// dashboardBuilds is how many of the newest builds the dashboard's
+// numbers and charts sum up; its table shows the newest 50.
+const dashboardBuilds = 100
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -175,17 +183,22 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if len(ids) > 50 {
-		ids = ids[:50]
+	if len(ids) > dashboardBuilds {
+		ids = ids[:dashboardBuilds]
 	}
-	if d.Recent, _, err = s.cfg.CodeBuild.Builds(ctx, ids); err != nil {
+	recent, _, err := s.cfg.CodeBuild.Builds(ctx, ids)
+	if err != nil {
 		return err
 	}
+	d.Recent = recent[:min(len(recent), 50)]
 	var total time.Duration
-	for _, b := range d.Recent {
+	var finished []*cb.Build // oldest first
+	for i := range slices.Backward(recent) {
+		b := &recent[i]
 		if b.BuildComplete == nil || !*b.BuildComplete || b.StartTime == nil || b.EndTime == nil {
 			continue
 		}
+		finished = append(finished, b)
 		d.Finished++
 		if b.BuildStatus == "SUCCEEDED" {
 			d.Succeeded++
@@ -196,8 +209,52 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		d.Rate = 100 * d.Succeeded / d.Finished
 		d.AvgSeconds = fmtDur(total / time.Duration(d.Finished))
 	}
+	d.Charts = buildCharts(finished)
 	s.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Session: sessionOf(r), Data: d})
 	return nil
+}
+
+// buildCharts charts finished builds, oldest first: the success rate of
+// each run of consecutive builds (ten runs at most), and the duration of
+// each of the last 50.
+func buildCharts(finished []*cb.Build) []*chart {
+	if len(finished) == 0 {
+		return nil
+	}
+	rate := &chart{ID: "trend-success", Title: "Success rate", Max: 100, Format: percent}
+	size := (len(finished) + 9) / 10
+	for i := 0; i < len(finished); i += size {
+		run := finished[i:min(i+size, len(finished))]
+		ok := 0
+		for _, b := range run {
+			if b.BuildStatus == "SUCCEEDED" {
+				ok++
+			}
+		}
+		last := run[len(run)-1]
+		p := chartPoint{Value: float64(ok) * 100 / float64(len(run)), Class: "ok", Href: Prefix + "builds/" + url.PathEscape(last.Id)}
+		p.Label = fmt.Sprintf("%d builds to %s", len(run), last.EndTime.UTC().Format("2006-01-02 15:04 UTC"))
+		if len(run) == 1 {
+			p.Label = fmt.Sprintf("%s #%d, %s", last.ProjectName, deref(last.BuildNumber), last.EndTime.UTC().Format("2006-01-02 15:04 UTC"))
+		}
+		if ok < len(run) {
+			p.Class = "bad"
+		}
+		rate.Points = append(rate.Points, p)
+	}
+	rate.Title = fmt.Sprintf("Success rate of the last %d finished builds, %d at a time", len(finished), size)
+	if size == 1 {
+		rate.Title = fmt.Sprintf("Success of the last %d finished builds", len(finished))
+	}
+	last := finished[max(0, len(finished)-50):]
+	dur := &chart{ID: "trend-duration", Title: fmt.Sprintf("Duration of the last %d finished builds", len(last)), Bars: true, Format: seconds}
+	for _, b := range last {
+		dur.Points = append(dur.Points, chartPoint{
+			Label: fmt.Sprintf("%s #%d, %s", b.ProjectName, deref(b.BuildNumber), b.BuildStatus),
+			Value: b.EndTime.Sub(b.StartTime.Time).Seconds(), Href: Prefix + "builds/" + url.PathEscape(b.Id), Class: statusClass(b.BuildStatus),
+		})
+	}
+	return []*chart{rate, dur}
 }
 
 // --- projects --------------------------------------------------------------

@@ -43,6 +43,10 @@ type CodeBuild interface {
 	StopBuild(ctx context.Context, c codebuild.Caller, id string) (*cb.Build, error)
 	RetryBuild(ctx context.Context, c codebuild.Caller, in *cb.RetryBuildInput) (*cb.Build, error)
 	Reports(ctx context.Context, arns []string) ([]cb.Report, []string, error)
+	ReportGroups(ctx context.Context, arns []string) ([]cb.ReportGroup, []string, error)
+	ListReportGroups(ctx context.Context, in *cb.ListReportGroupsInput) ([]string, string, error)
+	ListReports(ctx context.Context, groupARN, order, token string, maxResults int64, filter *cb.ReportFilter) ([]string, string, error)
+	Trend(ctx context.Context, in *cb.GetReportGroupTrendInput) (*cb.GetReportGroupTrendOutput, error)
 	TestCases(ctx context.Context, in *cb.DescribeTestCasesInput) ([]cb.TestCase, string, error)
 	CodeCoverages(ctx context.Context, in *cb.DescribeCodeCoveragesInput) ([]cb.CodeCoverage, string, error)
 }
@@ -143,6 +147,8 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("POST "+Prefix+"builds/{id}/stop", s.auth((*Server).stopBuild))
 	s.mux.Handle("POST "+Prefix+"builds/{id}/retry", s.auth((*Server).retryBuild))
 	s.mux.Handle("GET "+Prefix+"reports/{arn...}", s.auth((*Server).report))
+	s.mux.Handle("GET "+Prefix+"report-groups", s.auth((*Server).reportGroups))
+	s.mux.Handle("GET "+Prefix+"report-groups/{arn...}", s.auth((*Server).reportGroup))
 	s.mux.Handle(Prefix, s.auth(func(*Server, http.ResponseWriter, *http.Request) error { return errNotFound }))
 	s.handler = http.NewCrossOriginProtection().Handler(s.mux)
 	return s, nil

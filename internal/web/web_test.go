@@ -252,7 +252,8 @@ func TestNotFound(t *testing.T) {
 	f := newFixture(t)
 	c := f.client(t)
 	f.login(t, c, "admin", "admin-password")
-	for _, p := range []string{"builds/nope:123", "projects/nope", "reports/arn:aws:codebuild:us-east-1:000000000000:report/x:y", "nothing/here"} {
+	for _, p := range []string{"builds/nope:123", "projects/nope", "reports/arn:aws:codebuild:us-east-1:000000000000:report/x:y", "nothing/here",
+		"report-groups/arn:aws:codebuild:us-east-1:000000000000:report-group/x", "projects/nope/edit"} {
 		code, body, _ := get(t, c, f.srv.URL+web.Prefix+p)
 		if code != http.StatusNotFound || !strings.Contains(body, "<h1>Not Found</h1>") {
 			t.Errorf("GET %s = %d, want the 404 page", p, code)
@@ -364,9 +365,11 @@ func seed(t testing.TB, f *fixture, n int) {
 func BenchmarkPages(b *testing.B) {
 	f := newFixture(b)
 	seed(b, f, 10000)
+	group, _ := f.reports(b, "big", 200)
 	c := f.client(b)
 	f.login(b, c, "admin", "admin-password")
-	for _, p := range []string{"", "projects", "projects/big", "builds/big:00009999-0000-4000-8000-000000000000"} {
+	for _, p := range []string{"", "projects", "projects/big", "projects/big/edit", "builds/big:00009999-0000-4000-8000-000000000000",
+		"report-groups", "report-groups/" + group} {
 		b.Run("/"+p, func(b *testing.B) {
 			var worst time.Duration
 			for b.Loop() {
@@ -473,4 +476,99 @@ func deref(p *int64) int64 {
 		return 0
 	}
 	return *p
+}
+
+// reports stores n test reports in a report group (named after the
+// project), of builds of the project, oldest first: every third has a
+// failure.
+func (f *fixture) reports(t testing.TB, project string, n int) (groupARN string, reportARNs []string) {
+	t.Helper()
+	ctx := context.Background()
+	groupARN = "arn:aws:codebuild:us-east-1:000000000000:report-group/" + project + "-unit"
+	now := time.Now().Add(-time.Duration(n) * time.Hour)
+	g := cb.ReportGroup{Arn: groupARN, Name: project + "-unit", Type: "TEST", Status: "ACTIVE", Created: shape.NewTime(now)}
+	gdoc, _ := json.Marshal(&g)
+	for i := range n {
+		arn := fmt.Sprintf("arn:aws:codebuild:us-east-1:000000000000:report/%s-unit:%08d-0000-4000-8000-000000000000", project, i)
+		created := now.Add(time.Duration(i) * time.Hour)
+		failed, status := int64(0), "SUCCEEDED"
+		if i%3 == 2 {
+			failed, status = 1, "FAILED"
+		}
+		total := int64(4)
+		rep := cb.Report{Arn: arn, Type: "TEST", Name: project + "-unit", ReportGroupArn: groupARN, Status: status, Created: shape.NewTime(created),
+			ExecutionId: fmt.Sprintf("arn:aws:codebuild:us-east-1:000000000000:build/%s:%08d-0000-4000-8000-000000000000", project, i),
+			TestSummary: &cb.TestReportSummary{Total: &total, StatusCounts: map[string]int64{"SUCCEEDED": total - failed, "FAILED": failed}, DurationInNanoSeconds: new(int64(int64(i+1) * 1e9))}}
+		doc, _ := json.Marshal(&rep)
+		err := f.st.PutReport(ctx, &codebuild.ReportRecord{ARN: arn, GroupARN: groupARN, Type: "TEST", Status: status, Created: created, Doc: doc},
+			&codebuild.ReportGroupRecord{ARN: groupARN, Name: g.Name, Type: "TEST", Created: now, Modified: now, Doc: gdoc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reportARNs = append(reportARNs, arn)
+	}
+	return groupARN, reportARNs
+}
+
+func TestReportGroups(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	group, arns := f.reports(t, "demo", 6)
+	c := f.client(t)
+	f.login(t, c, "admin", "admin-password")
+
+	code, body, _ := get(t, c, f.srv.URL+web.Prefix+"report-groups")
+	if code != 200 || !strings.Contains(body, `href="/_codeyard/report-groups/`+group+`">demo-unit</a>`) || !strings.Contains(body, "75% passed of 4") {
+		t.Errorf("GET report-groups = %d, want the group with its latest report (75%% passed):\n%s", code, body)
+	}
+	code, body, _ = get(t, c, f.srv.URL+web.Prefix+"report-groups/"+group)
+	if code != 200 {
+		t.Fatalf("GET report group = %d:\n%s", code, body)
+	}
+	for _, want := range []string{
+		`<svg class="chart"`, `<title id="trend-pass_rate-t">Pass rate of the last 6 reports</title>`,
+		// Oldest first: 100, 100, 75, 100, 100, 75.
+		`<desc id="trend-pass_rate-d">6 points, oldest first: average 91.7%, lowest 75%, highest 100%, latest 75%.</desc>`,
+		`<desc id="trend-duration-d">6 points, oldest first: average 4s, lowest 1s, highest 6s, latest 6s.</desc>`,
+		`<a href="/_codeyard/reports/` + arns[0] + `"><circle class="pt ok"`,
+		`<circle class="pt bad"`,
+		`href="/_codeyard/builds/demo:00000005-0000-4000-8000-000000000000"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report group page lacks %s", want)
+		}
+	}
+	if i, j := strings.Index(body, arns[5]+`">demo-unit`), strings.Index(body, arns[0]+`">demo-unit`); i < 0 || j < 0 || i > j {
+		t.Errorf("report group page's table is not newest first (%d, %d)", i, j)
+	}
+	// The report links back to its group.
+	if _, body, _ := get(t, c, f.srv.URL+web.Prefix+"reports/"+arns[0]); !strings.Contains(body, `href="/_codeyard/report-groups/`+group+`"`) {
+		t.Errorf("report page does not link to its group")
+	}
+	if code, _, _ := get(t, c, f.srv.URL+web.Prefix+"report-groups/arn:aws:codebuild:us-east-1:000000000000:report-group/nope"); code != http.StatusNotFound {
+		t.Errorf("GET missing report group = %d, want 404", code)
+	}
+}
+
+func TestDashboardTrends(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.client(t)
+	f.login(t, c, "admin", "admin-password")
+	if _, body, _ := get(t, c, f.srv.URL+web.Prefix); strings.Contains(body, "<svg") {
+		t.Errorf("dashboard without builds has a chart")
+	}
+	seed(t, f, 100)
+	_, body, _ := get(t, c, f.srv.URL+web.Prefix)
+	for _, want := range []string{
+		`<title id="trend-success-t">Success rate of the last 100 finished builds, 10 at a time</title>`,
+		`<title id="trend-duration-t">Duration of the last 50 finished builds</title>`,
+		`<desc id="trend-duration-d">50 points, oldest first: average 1m 30s, lowest 1m 30s, highest 1m 30s, latest 1m 30s.</desc>`,
+		`<rect class="pt bad"`,
+		`<a href="/_codeyard/builds/big:00000149-0000-4000-8000-000000000000"><rect class="pt ok"`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("dashboard lacks %s", want)
+		}
+	}
 }
