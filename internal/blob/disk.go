@@ -10,12 +10,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +28,7 @@ import (
 //
 //	buckets/<name>/bucket.json            region and creation time
 //	buckets/<name>/obj/<xx>/<sha256(key)>  objects: bytes, JSON trailer
+//	buckets/<name>/data/<xx>/<id>/part.<n> parts of completed uploads
 //	buckets/<name>/uploads/<id>/upload.json, part.<n>
 //	tmp/                                  files being written
 //
@@ -37,6 +40,15 @@ type Disk struct {
 
 	mu      sync.Mutex // guards buckets
 	buckets map[string]*bucket
+
+	pinMu  sync.Mutex
+	pins   map[string]int  // data directories in use, by path: open readers, completes in flight
+	doomed map[string]bool // pinned data directories to remove once unpinned
+
+	// completeHook, when a test sets it, runs once a CompleteUpload has
+	// moved the parts to their data directory, just before the object file
+	// goes into place; an error fails the CompleteUpload there.
+	completeHook func() error
 }
 
 // bucket is a bucket in use and the index of its keys.
@@ -50,11 +62,12 @@ type bucket struct {
 	gone   bool // deleted
 }
 
-// entry is what listings show of an object.
+// entry is what listings show of an object, and where its parts are.
 type entry struct {
 	size     int64
 	etag     string
 	modified time.Time
+	data     string // fileMeta.Data
 }
 
 // trailer ends every object and part file: the JSON's length (uint32,
@@ -68,7 +81,8 @@ const (
 // OpenDisk opens (creating) a store rooted at dir and removes what an
 // interrupted write left behind.
 func OpenDisk(dir string) (*Disk, error) {
-	d := &Disk{root: dir, tmp: filepath.Join(dir, "tmp"), now: time.Now, buckets: map[string]*bucket{}}
+	d := &Disk{root: dir, tmp: filepath.Join(dir, "tmp"), now: time.Now, buckets: map[string]*bucket{},
+		pins: map[string]int{}, doomed: map[string]bool{}}
 	if err := os.RemoveAll(d.tmp); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", d.tmp, err)
 	}
@@ -102,7 +116,7 @@ func (d *Disk) CreateBucket(ctx context.Context, name, region string) error {
 	if err := writeFileSync(filepath.Join(tmp, "bucket.json"), data); err != nil {
 		return err
 	}
-	for _, sub := range []string{"obj", "uploads"} {
+	for _, sub := range []string{"obj", "data", "uploads"} {
 		if err := os.Mkdir(filepath.Join(tmp, sub), 0o700); err != nil {
 			return err
 		}
@@ -174,7 +188,7 @@ func (d *Disk) DeleteBucket(ctx context.Context, name string) error {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := b.loadLocked(); err != nil {
+	if err := b.loadLocked(d); err != nil {
 		return err
 	}
 	if len(b.keys) > 0 {
@@ -227,12 +241,15 @@ func (b *bucket) objectPath(key string) string {
 	return filepath.Join(b.dir, "obj", h[:2], h)
 }
 
-// loadLocked builds the index from the object files, once.
-func (b *bucket) loadLocked() error {
+// loadLocked builds the index from the object files, once, and removes
+// the data directories no object refers to: those of objects replaced or
+// deleted before a crash, or of a CompleteUpload a crash interrupted.
+func (b *bucket) loadLocked(d *Disk) error {
 	if b.loaded {
 		return nil
 	}
 	objs := map[string]*entry{}
+	used := map[string]bool{}
 	err := filepath.WalkDir(filepath.Join(b.dir, "obj"), func(p string, de fs.DirEntry, err error) error {
 		if err != nil || de.IsDir() {
 			return err
@@ -241,12 +258,15 @@ func (b *bucket) loadLocked() error {
 		if err != nil {
 			return err
 		}
-		o, err := readTrailer(f)
+		m, err := readTrailer(f)
 		f.Close()
-		if err != nil || b.objectPath(o.Key) != p {
+		if err != nil || b.objectPath(m.Key) != p {
 			return nil // not an object file; never served
 		}
-		objs[o.Key] = &entry{size: o.Size, etag: o.ETag, modified: o.Modified}
+		objs[m.Key] = &entry{size: m.Size, etag: m.ETag, modified: m.Modified, data: m.Data}
+		if m.Data != "" {
+			used[m.Data] = true
+		}
 		return nil
 	})
 	if err != nil {
@@ -254,6 +274,15 @@ func (b *bucket) loadLocked() error {
 			return fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
 		}
 		return fmt.Errorf("index bucket %s: %w", b.name, err)
+	}
+	fans, _ := os.ReadDir(filepath.Join(b.dir, "data"))
+	for _, fan := range fans {
+		ids, _ := os.ReadDir(filepath.Join(b.dir, "data", fan.Name()))
+		for _, id := range ids {
+			if !used[id.Name()] {
+				d.release(filepath.Join(b.dir, "data", fan.Name(), id.Name()))
+			}
+		}
 	}
 	b.keys = make([]string, 0, len(objs))
 	for k := range objs {
@@ -264,11 +293,12 @@ func (b *bucket) loadLocked() error {
 	return nil
 }
 
-func (b *bucket) indexPutLocked(o *Object) {
+func (b *bucket) indexPutLocked(m *fileMeta) {
 	if !b.loaded {
 		return
 	}
-	e := &entry{size: o.Size, etag: o.ETag, modified: o.Modified}
+	o := &m.Object
+	e := &entry{size: o.Size, etag: o.ETag, modified: o.Modified, data: m.Data}
 	if _, ok := b.objs[o.Key]; !ok {
 		i := sort.SearchStrings(b.keys, o.Key)
 		b.keys = slices.Insert(b.keys, i, o.Key)
@@ -292,11 +322,36 @@ func (b *bucket) indexDeleteLocked(key string) {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 
-// copyBody copies r to w through a pooled 1 MiB buffer.
-func copyBody(w io.Writer, r io.Reader) (int64, error) {
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	return io.CopyBuffer(w, r, *buf)
+// copyBody copies r to w and to h through a pooled 1 MiB buffer, which it
+// fills before each write: a request body comes off the socket some tens
+// of KiB at a time, and a write per read costs a system call each.
+func copyBody(w io.Writer, h hash.Hash, r io.Reader) (int64, error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	var n int64
+	for {
+		k := 0
+		var err error
+		for k < len(buf) && err == nil {
+			var m int
+			m, err = r.Read(buf[k:])
+			k += m
+		}
+		if k > 0 {
+			h.Write(buf[:k])
+			if _, werr := w.Write(buf[:k]); werr != nil {
+				return n, werr
+			}
+			n += int64(k)
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // Put stores the bytes of r as the object at key, replacing any. Nothing
@@ -319,7 +374,7 @@ func (d *Disk) Put(ctx context.Context, bucketName, key string, r io.Reader, o P
 		os.Remove(f.Name()) // fails harmlessly once renamed
 	}()
 	h := md5.New()
-	n, err := copyBody(io.MultiWriter(f, h), r)
+	n, err := copyBody(f, h, r)
 	if err != nil {
 		return Object{}, err
 	}
@@ -331,7 +386,11 @@ func (d *Disk) Put(ctx context.Context, bucketName, key string, r io.Reader, o P
 			return Object{}, err
 		}
 	}
-	if err := d.commit(b, f, &obj); err != nil {
+	m := &fileMeta{Object: obj}
+	if err := finish(f, m); err != nil {
+		return Object{}, err
+	}
+	if _, err := d.install(b, f.Name(), m); err != nil {
 		return Object{}, err
 	}
 	return obj, nil
@@ -344,10 +403,28 @@ func nonEmpty(m map[string]string) map[string]string {
 	return m
 }
 
-// finish appends the trailer to a file holding an object's bytes, syncs
-// and closes it.
-func finish(f *os.File, o *Object) error {
-	meta, err := json.Marshal(o)
+// fileMeta is the JSON trailer of an object or part file: the object, and
+// for an object kept as the parts of its multipart upload, where they are.
+type fileMeta struct {
+	Object
+	// Data, when set, is the upload whose part files in data/<xx>/<Data>/
+	// hold the object's bytes, in the order of Spans; the object file then
+	// holds the trailer alone.
+	Data  string `json:"data,omitempty"`
+	Spans []span `json:"spans,omitempty"`
+}
+
+// span is one part of an object kept as parts: its file, part.<Part>,
+// holds Size bytes of the object and then the part's trailer.
+type span struct {
+	Part int   `json:"part"`
+	Size int64 `json:"size"`
+}
+
+// finish appends the trailer to a file holding an object's bytes (or none,
+// for an object kept as parts), syncs and closes it.
+func finish(f *os.File, m *fileMeta) error {
+	meta, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
@@ -362,63 +439,163 @@ func finish(f *os.File, o *Object) error {
 	return f.Close()
 }
 
-// commit finishes f and renames it into place as the object o.
-func (d *Disk) commit(b *bucket, f *os.File, o *Object) error {
-	if err := finish(f, o); err != nil {
-		return err
-	}
-	dst := b.objectPath(o.Key)
+// install renames the finished file name into place as the object m,
+// reporting whether it did even when it fails after. The data directory of
+// the object it replaces is removed once the rename is durable and no
+// reader has it open.
+func (d *Disk) install(b *bucket, name string, m *fileMeta) (placed bool, err error) {
+	dst := b.objectPath(m.Key)
 	b.mu.Lock()
 	if b.gone {
 		b.mu.Unlock()
-		return fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
+		return false, fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
 	}
-	err := os.Rename(f.Name(), dst)
+	old := b.dataLocked(m.Key, dst)
+	err = os.Rename(name, dst)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(filepath.Dir(dst), 0o700); err == nil {
-			err = os.Rename(f.Name(), dst)
+			err = os.Rename(name, dst)
 		}
 	}
 	if err == nil {
-		b.indexPutLocked(o)
+		b.indexPutLocked(m)
+		if m.Data != "" {
+			d.keep(b.dataDir(m.Data))
+		}
 	}
 	b.mu.Unlock()
 	if err != nil {
-		return err
+		return false, err
 	}
-	return syncDir(filepath.Dir(dst))
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return true, err
+	}
+	if old != "" && old != m.Data {
+		d.release(b.dataDir(old))
+	}
+	return true, nil
 }
 
-// readTrailer reads the object description at the end of f.
-func readTrailer(f *os.File) (Object, error) {
+// dataDir is where the parts of a completed upload live.
+func (b *bucket) dataDir(id string) string { return filepath.Join(b.dir, "data", id[:2], id) }
+
+// dataLocked returns the data directory's id of the object at key, whose
+// file is p: "" when there is none or it holds its own bytes.
+func (b *bucket) dataLocked(key, p string) string {
+	if b.loaded {
+		if e := b.objs[key]; e != nil {
+			return e.data
+		}
+		return ""
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	m, err := readTrailer(f)
+	if err != nil || m.Key != key {
+		return ""
+	}
+	return m.Data
+}
+
+// pin keeps the data directory dir while a reader or a CompleteUpload
+// uses it.
+func (d *Disk) pin(dir string) {
+	d.pinMu.Lock()
+	d.pins[dir]++
+	d.pinMu.Unlock()
+}
+
+// unpin undoes a pin, removing dir when it was released meanwhile and
+// this was the last pin.
+func (d *Disk) unpin(dir string) {
+	d.pinMu.Lock()
+	d.pins[dir]--
+	last := d.pins[dir] == 0
+	drop := last && d.doomed[dir]
+	if last {
+		delete(d.pins, dir)
+		delete(d.doomed, dir)
+	}
+	d.pinMu.Unlock()
+	if drop {
+		os.RemoveAll(dir)
+	}
+}
+
+// release removes a data directory that no object refers to, now or, when
+// it is pinned, at its last unpin.
+func (d *Disk) release(dir string) {
+	d.pinMu.Lock()
+	busy := d.pins[dir] > 0
+	if busy {
+		d.doomed[dir] = true
+	}
+	d.pinMu.Unlock()
+	if !busy {
+		os.RemoveAll(dir)
+	}
+}
+
+// keep cancels a release of dir: an object refers to it again.
+func (d *Disk) keep(dir string) {
+	d.pinMu.Lock()
+	delete(d.doomed, dir)
+	d.pinMu.Unlock()
+}
+
+// readTrailer reads the description at the end of an object or part file.
+func readTrailer(f *os.File) (fileMeta, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return Object{}, err
+		return fileMeta{}, err
 	}
 	size := fi.Size()
 	var foot [trailerLen]byte
 	if size < trailerLen {
-		return Object{}, errCorrupt
+		return fileMeta{}, errCorrupt
 	}
 	if _, err := f.ReadAt(foot[:], size-trailerLen); err != nil {
-		return Object{}, err
+		return fileMeta{}, err
 	}
 	if string(foot[4:]) != magic {
-		return Object{}, errCorrupt
+		return fileMeta{}, errCorrupt
 	}
 	n := int64(binary.LittleEndian.Uint32(foot[:4]))
 	if n > maxMetaJSON || n > size-trailerLen {
-		return Object{}, errCorrupt
+		return fileMeta{}, errCorrupt
 	}
 	buf := make([]byte, n)
 	if _, err := f.ReadAt(buf, size-trailerLen-n); err != nil {
-		return Object{}, err
+		return fileMeta{}, err
 	}
-	var o Object
-	if err := json.Unmarshal(buf, &o); err != nil || o.Size != size-trailerLen-n {
-		return Object{}, errCorrupt
+	var m fileMeta
+	if err := json.Unmarshal(buf, &m); err != nil {
+		return fileMeta{}, errCorrupt
 	}
-	return o, nil
+	stored := size - trailerLen - n
+	if m.Data == "" {
+		if m.Size != stored || m.Spans != nil {
+			return fileMeta{}, errCorrupt
+		}
+		return m, nil
+	}
+	if stored != 0 || !validUploadID(m.Data) || len(m.Spans) == 0 {
+		return fileMeta{}, errCorrupt
+	}
+	var total int64
+	for _, s := range m.Spans {
+		if s.Part < 1 || s.Part > MaxParts || s.Size < 0 {
+			return fileMeta{}, errCorrupt
+		}
+		total += s.Size
+	}
+	if total != m.Size {
+		return fileMeta{}, errCorrupt
+	}
+	return m, nil
 }
 
 var errCorrupt = errors.New("not an object file")
@@ -433,6 +610,7 @@ type Reader interface {
 	WriteRange(w io.Writer, off, n int64) (int64, error)
 }
 
+// diskReader reads an object file that holds its own bytes.
 type diskReader struct {
 	f   *os.File
 	obj Object
@@ -467,31 +645,161 @@ func (r *diskReader) WriteRange(w io.Writer, off, n int64) (int64, error) {
 	return io.CopyN(w, r.f, n)
 }
 
+// partsReader reads an object kept as the part files of its upload,
+// opening each as it comes to it. Its data directory stays pinned until
+// Close, so the files outlive a replacement or deletion of the object.
+type partsReader struct {
+	d     *Disk
+	dir   string
+	obj   Object
+	spans []span
+	ends  []int64 // ends[i] is the offset just past spans[i]
+	cur   int     // the span whose file f is
+	f     *os.File
+	done  bool // closed
+}
+
+func newPartsReader(d *Disk, dir string, m fileMeta) *partsReader {
+	r := &partsReader{d: d, dir: dir, obj: m.Object, spans: m.Spans, ends: make([]int64, len(m.Spans)), cur: -1}
+	var end int64
+	for i, s := range m.Spans {
+		end += s.Size
+		r.ends[i] = end
+	}
+	return r
+}
+
+func (r *partsReader) Object() Object { return r.obj }
+
+func (r *partsReader) Close() error {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	var err error
+	if r.f != nil {
+		err = r.f.Close()
+	}
+	r.d.unpin(r.dir)
+	return err
+}
+
+// locate returns the span holding offset off, which is inside the object,
+// and the offset in its file.
+func (r *partsReader) locate(off int64) (int, int64) {
+	i := sort.Search(len(r.ends), func(i int) bool { return r.ends[i] > off })
+	return i, off - (r.ends[i] - r.spans[i].Size)
+}
+
+// file returns the open file of span i.
+func (r *partsReader) file(i int) (*os.File, error) {
+	if r.done {
+		return nil, os.ErrClosed
+	}
+	if r.cur == i {
+		return r.f, nil
+	}
+	if r.f != nil {
+		r.f.Close()
+		r.f, r.cur = nil, -1
+	}
+	f, err := os.Open(filepath.Join(r.dir, "part."+strconv.Itoa(r.spans[i].Part)))
+	if err != nil {
+		return nil, err
+	}
+	r.f, r.cur = f, i
+	return f, nil
+}
+
+func (r *partsReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("read at %d: negative offset", off)
+	}
+	n := 0
+	for len(p) > 0 && off < r.obj.Size {
+		i, in := r.locate(off)
+		f, err := r.file(i)
+		if err != nil {
+			return n, err
+		}
+		k := min(int64(len(p)), r.spans[i].Size-in)
+		m, err := f.ReadAt(p[:k], in)
+		n, off, p = n+m, off+int64(m), p[m:]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF // the part file is short
+			}
+			return n, err
+		}
+	}
+	if len(p) > 0 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (r *partsReader) WriteRange(w io.Writer, off, n int64) (int64, error) {
+	if off < 0 || n < 0 || off+n > r.obj.Size {
+		return 0, fmt.Errorf("range %d+%d outside an object of %d bytes", off, n, r.obj.Size)
+	}
+	var done int64
+	for done < n {
+		i, in := r.locate(off + done)
+		f, err := r.file(i)
+		if err != nil {
+			return done, err
+		}
+		if _, err := f.Seek(in, io.SeekStart); err != nil {
+			return done, err
+		}
+		// Part by part, net/http still sends with sendfile.
+		k, err := io.CopyN(w, f, min(n-done, r.spans[i].Size-in))
+		done += k
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
 // Open opens an object for reading.
 func (d *Disk) Open(ctx context.Context, bucketName, key string) (Reader, error) {
 	b, err := d.bucket(bucketName)
 	if err != nil {
 		return nil, err
 	}
+	// The read lock orders the pin after any replacement that released
+	// the parts this object file names.
+	b.mu.RLock()
 	f, err := os.Open(b.objectPath(key))
+	var m fileMeta
+	if err == nil {
+		m, err = readTrailer(f)
+		if err == nil && m.Key != key {
+			err = errCorrupt
+		}
+		if err == nil && m.Data != "" {
+			d.pin(b.dataDir(m.Data))
+		}
+	}
+	b.mu.RUnlock()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("object %s: %w", key, ErrNoSuchKey)
 	}
 	if err != nil {
-		return nil, err
-	}
-	o, err := readTrailer(f)
-	if err == nil && o.Key != key {
-		err = errCorrupt
-	}
-	if err != nil {
-		f.Close()
+		if f != nil {
+			f.Close()
+		}
 		if errors.Is(err, errCorrupt) {
 			return nil, fmt.Errorf("object %s: %w", key, ErrNoSuchKey)
 		}
 		return nil, err
 	}
-	return &diskReader{f: f, obj: o}, nil
+	if m.Data == "" {
+		return &diskReader{f: f, obj: m.Object}, nil
+	}
+	f.Close()
+	return newPartsReader(d, b.dataDir(m.Data), m), nil
 }
 
 // Stat returns an object's description.
@@ -513,14 +821,25 @@ func (d *Disk) Delete(ctx context.Context, bucketName, key string) error {
 	}
 	p := b.objectPath(key)
 	b.mu.Lock()
-	defer b.mu.Unlock()
 	if b.gone {
+		b.mu.Unlock()
 		return fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
 	}
+	old := b.dataLocked(key, p)
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		b.mu.Unlock()
 		return err
 	}
 	b.indexDeleteLocked(key)
+	b.mu.Unlock()
+	if old != "" {
+		// The parts go once the removal is durable, lest a crash bring
+		// back an object file without them.
+		if err := syncDir(filepath.Dir(p)); err != nil {
+			return err
+		}
+		d.release(b.dataDir(old))
+	}
 	return nil
 }
 
@@ -534,7 +853,7 @@ func (d *Disk) List(ctx context.Context, bucketName string, q ListQuery) (ListRe
 	if !b.loaded {
 		b.mu.RUnlock()
 		b.mu.Lock()
-		err := b.loadLocked()
+		err := b.loadLocked(d)
 		b.mu.Unlock()
 		if err != nil {
 			return ListResult{}, err

@@ -14,6 +14,10 @@
 // rebuilt from the trailers when the bucket is first used after a start.
 //
 // Multipart uploads keep their parts as files of the same format in a
-// directory per upload; completing one concatenates the parts into a new
-// object file.
+// directory per upload. Completing one writes no byte a second time: the
+// directory moves under the bucket's data/, and the object file holds only
+// the trailer, which names the parts and their sizes; reads go from part
+// file to part file. The parts of an object that is replaced or deleted
+// are removed once the last reader that opened it closes, and those a
+// crash left behind when the bucket is first listed after a start.
 package blob

@@ -122,7 +122,7 @@ func (d *Disk) PutPart(ctx context.Context, bucketName, key, id string, n int, r
 		os.Remove(f.Name())
 	}()
 	h := md5.New()
-	size, err := copyBody(io.MultiWriter(f, h), r)
+	size, err := copyBody(f, h, r)
 	if err != nil {
 		return Part{}, err
 	}
@@ -133,7 +133,7 @@ func (d *Disk) PutPart(ctx context.Context, bucketName, key, id string, n int, r
 			return Part{}, err
 		}
 	}
-	if err := finish(f, &obj); err != nil {
+	if err := finish(f, &fileMeta{Object: obj}); err != nil {
 		return Part{}, err
 	}
 	dir := b.uploadDir(id)
@@ -194,11 +194,11 @@ func readPart(name string) (Part, error) {
 		return Part{}, err
 	}
 	defer f.Close()
-	o, err := readTrailer(f)
-	if err != nil {
-		return Part{}, err
+	m, err := readTrailer(f)
+	if err != nil || m.Data != "" {
+		return Part{}, errCorrupt
 	}
-	return Part{Size: o.Size, ETag: o.ETag, Modified: o.Modified, Checksums: o.Checksums}, nil
+	return Part{Size: m.Size, ETag: m.ETag, Modified: m.Modified, Checksums: m.Checksums}, nil
 }
 
 // ListUploads returns a bucket's uploads in progress, by key and then by
@@ -255,8 +255,9 @@ func (d *Disk) AbortUpload(ctx context.Context, bucketName, key, id string) erro
 	return nil
 }
 
-// CompleteUpload joins the listed parts, in ascending order of number,
-// into the object. Every part but the last must hold at least MinPartSize
+// CompleteUpload makes the listed parts, in ascending order of number,
+// the object. The parts stay in the files they were written to: the object
+// file names them, and reads go from one to the next. Every part but the last must hold at least MinPartSize
 // bytes; a *PartError says which part is missing, has another ETag, is
 // out of order or too small. Once it succeeds the upload is gone.
 func (d *Disk) CompleteUpload(ctx context.Context, bucketName, key, id string, refs []PartRef) (Object, error) {
@@ -303,7 +304,7 @@ func (d *Disk) CompleteUpload(ctx context.Context, bucketName, key, id string, r
 		}
 		return Object{}, err
 	}
-	obj, err := d.join(b, work, key, u, refs)
+	obj, err := d.complete(b, work, key, id, u, refs)
 	if err != nil {
 		os.Rename(work, dir) // give the upload back for a retry
 		return Object{}, err
@@ -311,44 +312,102 @@ func (d *Disk) CompleteUpload(ctx context.Context, bucketName, key, id string, r
 	return obj, nil
 }
 
-// join concatenates the parts in dir into the object.
-func (d *Disk) join(b *bucket, dir, key string, u *uploadFile, refs []PartRef) (Object, error) {
-	f, err := os.CreateTemp(d.tmp, "join-")
+// complete makes the object of the parts in work, the claimed upload
+// directory: it moves the directory to data/ and then puts in place an
+// object file that names the parts. On an error before the object is in
+// place, work is as it was.
+func (d *Disk) complete(b *bucket, work, key, id string, u *uploadFile, refs []PartRef) (Object, error) {
+	m := &fileMeta{Data: id, Spans: make([]span, 0, len(refs))}
+	keep := map[string]bool{}
+	var size int64
+	sums := md5.New()
+	for _, ref := range refs {
+		name := "part." + strconv.Itoa(ref.Number)
+		pf, err := os.Open(filepath.Join(work, name))
+		if err != nil {
+			return Object{}, err
+		}
+		pm, err := readTrailer(pf)
+		pf.Close()
+		if err == nil && (pm.Data != "" || strings.Trim(ref.ETag, `"`) != pm.ETag) {
+			err = &PartError{Part: ref.Number, Err: ErrInvalidPart} // replaced meanwhile
+		}
+		if err != nil {
+			return Object{}, err
+		}
+		raw, _ := hex.DecodeString(pm.ETag)
+		sums.Write(raw)
+		size += pm.Size
+		m.Spans = append(m.Spans, span{Part: ref.Number, Size: pm.Size})
+		keep[name] = true
+	}
+	m.Object = Object{Key: key, Size: size, ETag: hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(refs)),
+		Modified: d.now().UTC().Truncate(time.Millisecond), ContentType: u.Options.ContentType,
+		Headers: u.Options.Headers, Meta: u.Options.Meta, Parts: len(refs)}
+	f, err := os.CreateTemp(d.tmp, "complete-")
 	if err != nil {
 		return Object{}, err
 	}
 	defer func() {
 		f.Close()
-		os.Remove(f.Name())
+		os.Remove(f.Name()) // fails harmlessly once renamed
 	}()
-	var size int64
-	sums := md5.New()
-	for _, ref := range refs {
-		pf, err := os.Open(filepath.Join(dir, "part."+strconv.Itoa(ref.Number)))
-		if err != nil {
-			return Object{}, err
-		}
-		o, err := readTrailer(pf)
-		if err == nil && strings.Trim(ref.ETag, `"`) != o.ETag {
-			err = &PartError{Part: ref.Number, Err: ErrInvalidPart} // replaced meanwhile
-		}
-		if err == nil {
-			// Between two files io.Copy uses copy_file_range.
-			_, err = io.Copy(f, io.LimitReader(pf, o.Size))
-		}
-		pf.Close()
-		if err != nil {
-			return Object{}, err
-		}
-		raw, _ := hex.DecodeString(o.ETag)
-		sums.Write(raw)
-		size += o.Size
-	}
-	obj := Object{Key: key, Size: size, ETag: hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(refs)),
-		Modified: d.now().UTC().Truncate(time.Millisecond), ContentType: u.Options.ContentType,
-		Headers: u.Options.Headers, Meta: u.Options.Meta, Parts: len(refs)}
-	if err := d.commit(b, f, &obj); err != nil {
+	if err := finish(f, m); err != nil {
 		return Object{}, err
 	}
-	return obj, nil
+	dir := b.dataDir(id)
+	// Pinned, the directory is safe from a bucket's first listing, which
+	// removes those no object file names, until the object file does.
+	d.pin(dir)
+	defer d.unpin(dir)
+	err = mkdirDurable(filepath.Join(b.dir, "data"), filepath.Dir(dir))
+	if err == nil {
+		err = os.Rename(work, dir)
+	}
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket) // deleted meanwhile
+		}
+		return Object{}, err
+	}
+	// The parts are in place for good before an object file names them.
+	err = syncDir(filepath.Dir(dir))
+	if err == nil && d.completeHook != nil {
+		err = d.completeHook()
+	}
+	placed := false
+	if err == nil {
+		placed, err = d.install(b, f.Name(), m)
+	}
+	if err != nil {
+		if !placed {
+			os.Rename(dir, work)
+		}
+		return Object{}, err
+	}
+	// Parts left out of the object, and the upload's description, go.
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			if !keep[e.Name()] {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return m.Object, nil
+}
+
+// mkdirDurable makes the directories dirs, each in the one before or in
+// an existing one, that are missing, and syncs the directory above each it
+// makes.
+func mkdirDurable(dirs ...string) error {
+	for _, dir := range dirs {
+		err := os.Mkdir(dir, 0o700)
+		if err == nil {
+			err = syncDir(filepath.Dir(dir))
+		}
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+	return nil
 }
