@@ -75,6 +75,7 @@ func openWeb(ctx context.Context, c serverConfig, srv *server, log *slog.Logger)
 		CodeBuild: srv.svc,
 		Logs:      srv.logs.store,
 		Accounts:  webAccounts{srv.store},
+		Objects:   srv.svc.Objects(),
 		Region:    c.region,
 		Account:   c.account,
 		Log:       log.With("component", "web"),

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
@@ -64,7 +66,10 @@ func screenshots(t *testing.T) string {
 // TestWebUI drives the web UI in headless Chromium against the real
 // server: sign in, create a project through the form, start a build and
 // watch its log lines arrive live, open its test report, stop a build,
-// see a 404, sign out. Each page is saved as a screenshot.
+// see a 404, open the report group's trend charts, edit the project to
+// upload artifacts and download one, search the log and follow a line's
+// permalink, sign out. Each page is saved as a
+// screenshot.
 func TestWebUI(t *testing.T) {
 	t.Parallel()
 	exe := chromium(t)
@@ -217,6 +222,102 @@ func TestWebUI(t *testing.T) {
 	run("404", chromedp.Navigate(srv.endpoint+"/_codeyard/builds/web-demo:nope"), chromedp.WaitVisible(css(`.error`)), shot("11-not-found"))
 	if h := text(".error h1"); h != "Not Found" {
 		t.Errorf("missing build page says %q, want Not Found", h)
+	}
+
+	// The report group of the first build's report: its trends as SVG.
+	run("report groups", chromedp.Navigate(srv.endpoint+"/_codeyard/report-groups"), chromedp.WaitVisible(xp(`//a[text()="web-demo-unit"]`)), shot("12-report-groups"))
+	run("report group", chromedp.Click(xp(`//a[text()="web-demo-unit"]`)), chromedp.WaitVisible(css(`svg.chart circle`)), shot("13-report-group"))
+	if n, title := eval(`String(document.querySelectorAll("svg.chart").length)`), eval(`document.getElementById("trend-pass_rate-t").textContent`); n != "2" || title != "Pass rate of the last 1 reports" {
+		t.Errorf("report group page: %s charts, pass rate chart %q; want 2 charts and the pass rate of 1 report", n, title)
+	}
+	if rate := eval(`document.querySelector("svg.chart circle title").textContent`); !strings.HasSuffix(rate, ": 66.7%") {
+		t.Errorf("pass rate point's title = %q, want 66.7%%", rate)
+	}
+
+	// Edit the project: a bad bucket is refused next to its field, then
+	// artifacts go to a bucket of the server's S3 store.
+	createBuckets(t, srv.s3(), "web-artifacts")
+	run("edit project form",
+		chromedp.Navigate(srv.endpoint+"/_codeyard/projects/web-demo"), chromedp.Click(xp(`//a[text()="Edit project"]`)),
+		chromedp.WaitVisible(id("artifactsType")),
+		chromedp.SetValue(css(`#artifactsType`), "S3"), chromedp.SetValue(css(`#artifactsLocation`), "Not_A_Bucket"),
+		chromedp.SetValue(css(`#artifactsName`), "web.zip"), chromedp.SetValue(css(`#artifactsPackaging`), "ZIP"),
+		chromedp.Click(css(`form.card button[type=submit]`)), chromedp.WaitVisible(id("artifactsLocation-err")), shot("14-project-edit-error"))
+	if v := eval(`document.getElementById("description").value`); v != "made in the browser" {
+		t.Errorf("edit form after an error: description %q, want the value kept", v)
+	}
+	run("edit project",
+		chromedp.SetValue(css(`#artifactsLocation`), "web-artifacts"),
+		chromedp.SetValue(css(`#description`), "edited in the browser"),
+		chromedp.SetValue(css(`#buildspec`), "version: 0.2\nphases:\n  build:\n    commands:\n      - echo made by codeyard > out.txt\nartifacts:\n  files: [out.txt]\n"),
+		chromedp.Click(css(`form.card button[type=submit]`)), chromedp.WaitVisible(xp(`//h2[text()="Build history"]`)), shot("15-project-edited"))
+	if p := text("main > p"); p != "edited in the browser" {
+		t.Errorf("project page after the edit says %q, want the new description", p)
+	}
+
+	// Its next build uploads a ZIP file, which the build page offers.
+	run("start artifact build",
+		chromedp.Click(css(`details.card summary`)), chromedp.WaitVisible(id("sourceVersion")),
+		chromedp.Click(css(`form.start button[type=submit]`)), chromedp.WaitVisible(id("log")))
+	waitStatus("SUCCEEDED")
+	run("artifacts", chromedp.WaitVisible(css(`.files a`)), shot("16-build-artifacts"))
+	downloads := t.TempDir()
+	begin := chromedp.Events(ctx, browser.DownloadWillBegin)
+	progress := chromedp.Events(ctx, browser.DownloadProgress)
+	run("download artifact",
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+				Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: new(true),
+			})
+			return err
+		}),
+		chromedp.Click(css(`.files a`)))
+	var suggested string
+	for ev, err := range begin {
+		if err != nil {
+			fail("download begins", err)
+		}
+		suggested = ev.SuggestedFilename
+		break
+	}
+	for ev, err := range progress {
+		if err != nil {
+			fail("download", err)
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			fail("download", fmt.Errorf("cancelled"))
+		}
+		if ev.State != browser.DownloadProgressStateCompleted {
+			continue
+		}
+		zr, err := zip.OpenReader(filepath.Join(downloads, ev.GUID))
+		if err != nil {
+			t.Fatalf("downloaded artifact: %v", err)
+		}
+		var names []string
+		for _, f := range zr.File {
+			names = append(names, f.Name)
+		}
+		zr.Close()
+		if suggested != "web.zip" || len(names) != 1 || names[0] != "out.txt" {
+			t.Errorf("downloaded %q with %v, want web.zip with out.txt", suggested, names)
+		}
+		break
+	}
+
+	// Search the log without script's help, then follow a line's
+	// permalink into the whole log, where the line is highlighted.
+	run("log search",
+		chromedp.SetValue(css(`#q`), "OUT.TXT"), chromedp.Click(css(`form.search button`)),
+		chromedp.WaitVisible(id("search-summary")), shot("17-log-search"))
+	matched := eval(`Array.from(document.querySelectorAll(".log .l mark")).map(m => m.textContent).join(",")`)
+	first := eval(`document.querySelector(".log .l").id`)
+	if !strings.HasPrefix(text("#search-summary"), "2 lines of") || matched != "out.txt,out.txt" {
+		t.Errorf("log search for OUT.TXT: %q, marked %q; want 2 lines with out.txt marked", text("#search-summary"), matched)
+	}
+	run("line permalink", chromedp.Click(css(`.log .l .n`)), chromedp.WaitVisible(css(`.log .l:target`)), shot("18-log-line-link"))
+	if target, lines := eval(`document.querySelector(".log .l:target").id`), eval(`String(document.querySelectorAll(".log .l").length)`); target != first || lines == "2" {
+		t.Errorf("permalink from the search: line %s targeted of %s lines; want %s in the whole log", target, lines, first)
 	}
 
 	run("sign out", chromedp.Click(xp(`//button[text()="Sign out"]`)), chromedp.WaitVisible(id("name")),

@@ -93,7 +93,7 @@ func (c *chart) SVG() template.HTML {
 		}
 		tip := esc(p.Label + ": " + format(p.Value))
 		if c.Bars {
-			w := max(step*0.7, 1)
+			w := min(max(step*0.7, 1), 28)
 			h := max(chartTop+plotH-y(p.Value), 1)
 			fmt.Fprintf(&b, `<rect class="pt %s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s</title></rect>`, cls, x(i)-w/2, chartTop+plotH-h, w, h, tip)
 		} else {
@@ -117,8 +117,11 @@ func percent(v float64) string {
 
 // seconds formats a number of seconds for a chart.
 func seconds(v float64) string {
-	if v > 0 && v < 1 {
+	switch {
+	case v > 0 && v < 1:
 		return fmt.Sprintf("%.2fs", v)
+	case v < 60 && v != math.Trunc(v):
+		return fmt.Sprintf("%.1fs", v)
 	}
 	return fmtDur(time.Duration(v * float64(time.Second)))
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -243,4 +246,97 @@ func progress(b *cb.Build) string {
 		sb.WriteString("|" + p.PhaseType + "=" + p.PhaseStatus)
 	}
 	return sb.String()
+}
+
+// Log search: a build page with ?q= shows only the lines that contain
+// the query, ignoring case, with what matched marked.
+const (
+	maxQueryLen     = 200
+	maxSearchLines  = 200000 // lines searched at most
+	maxSearchResult = 1000   // matching lines shown at most
+)
+
+// logSearch is the outcome of a search of a build's log.
+type logSearch struct {
+	HTML     template.HTML
+	Matches  int
+	Searched int
+	// Partial is set when the search stopped before the log's end: at
+	// maxSearchResult matches or after maxSearchLines lines.
+	Partial bool
+}
+
+var tags = regexp.MustCompile(`<[^>]*>`)
+
+// plainText is a log line as the page shows it, without its colours.
+func plainText(line string) string {
+	var b bytes.Buffer
+	var g sgr
+	writeANSI(&b, line, &g)
+	return html.UnescapeString(tags.ReplaceAllString(b.String(), ""))
+}
+
+func (s *Server) searchLog(ctx context.Context, b *cb.Build, query string) (*logSearch, error) {
+	res := &logSearch{}
+	var buf bytes.Buffer
+	lq := strings.ToLower(query)
+	token, n := "", 0
+	for n < maxSearchLines {
+		events, next, err := s.logPage(ctx, b, token, min(10000, maxSearchLines-n))
+		if err != nil {
+			return nil, err
+		}
+		if len(events) == 0 {
+			break
+		}
+		for _, e := range events {
+			n++
+			text := plainText(e.Message)
+			lt := strings.ToLower(text)
+			if !strings.Contains(lt, lq) {
+				continue
+			}
+			if res.Matches == maxSearchResult {
+				res.Partial = true
+				break
+			}
+			res.Matches++
+			writeMatch(&buf, b, n, text, lt, lq)
+		}
+		if res.Partial {
+			break
+		}
+		token = next
+	}
+	if n == maxSearchLines {
+		if more, _, err := s.logPage(ctx, b, token, 1); err == nil && len(more) > 0 {
+			res.Partial = true
+		}
+	}
+	res.Searched = n
+	res.HTML = template.HTML(buf.String())
+	return res, nil
+}
+
+// writeMatch writes a matching line, its number a link to the line in
+// the whole log, and each match marked.
+func writeMatch(b *bytes.Buffer, build *cb.Build, n int, text, lower, query string) {
+	num := strconv.Itoa(n)
+	b.WriteString(`<div class="l" id="L` + num + `"><a class="n" href="` + html.EscapeString(Prefix+"builds/"+url.PathEscape(build.Id)) + `#L` + num + `" aria-label="line ` + num + ` in the whole log">` + num + `</a><span class="t">`)
+	if len(lower) != len(text) {
+		// Lowering changed the byte offsets: mark nothing.
+		b.WriteString(html.EscapeString(text))
+	} else {
+		for {
+			i := strings.Index(lower, query)
+			if i < 0 || query == "" {
+				break
+			}
+			b.WriteString(html.EscapeString(text[:i]))
+			b.WriteString("<mark>" + html.EscapeString(text[i:i+len(query)]) + "</mark>")
+			text, lower = text[i+len(query):], lower[i+len(query):]
+		}
+		b.WriteString(html.EscapeString(text))
+	}
+	b.WriteString("</span></div>")
 }

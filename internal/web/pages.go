@@ -38,6 +38,7 @@ var funcs = template.FuncMap{
 	"pctNum":    func(p *float64) float64 { return derefF(p) },
 	"masked":    masked,
 	"initiator": initiator,
+	"bytes":     fmtBytes,
 	"fld": func(id, label, value string, errs map[string]string, hint, attr string) formField {
 		return formField{ID: id, Label: label, Value: value, Err: errs[id], Hint: hint, Attr: attr}
 	},
@@ -52,6 +53,19 @@ type formField struct {
 	ID, Label, Value, Err, Hint string
 	Attr                        string // "required", "numeric" or ""
 	Options                     []string
+}
+
+// fmtBytes formats a size in bytes.
+func fmtBytes(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 }
 
 func deref(p *int64) int64 {
@@ -432,10 +446,14 @@ func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) error {
 // --- builds ----------------------------------------------------------------
 
 type buildData struct {
-	Build   cb.Build
-	Log     *logView
-	Running bool
-	Reports []cb.Report
+	Build     cb.Build
+	Log       *logView
+	Query     string // the log search's query; "" shows the whole log
+	QueryErr  string
+	Search    *logSearch
+	Running   bool
+	Reports   []cb.Report
+	Artifacts []artifactView
 }
 
 func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
@@ -444,18 +462,34 @@ func (s *Server) build(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	lv, err := s.readLog(ctx, b)
-	if err != nil {
+	d := &buildData{Build: *b, Running: b.BuildComplete == nil || !*b.BuildComplete, Query: r.URL.Query().Get("q")}
+	status := http.StatusOK
+	switch {
+	case len(d.Query) > maxQueryLen:
+		d.QueryErr = fmt.Sprintf("At most %d characters.", maxQueryLen)
+		status = http.StatusUnprocessableEntity
+	case strings.TrimSpace(d.Query) == "":
+		d.Query = ""
+	}
+	if d.Query != "" && d.QueryErr == "" {
+		if d.Search, err = s.searchLog(ctx, b, d.Query); err != nil {
+			return err
+		}
+	} else if d.QueryErr == "" {
+		if d.Log, err = s.readLog(ctx, b); err != nil {
+			return err
+		}
+	}
+	if d.Artifacts, err = s.artifacts(ctx, b); err != nil {
 		return err
 	}
-	d := &buildData{Build: *b, Log: lv, Running: b.BuildComplete == nil || !*b.BuildComplete}
 	if len(b.ReportArns) > 0 {
 		if d.Reports, _, err = s.cfg.CodeBuild.Reports(ctx, b.ReportArns); err != nil {
 			return err
 		}
 	}
 	title := fmt.Sprintf("%s #%d", b.ProjectName, deref(b.BuildNumber))
-	s.render(w, r, http.StatusOK, "build", &page{Title: title, Nav: "projects", Session: sessionOf(r), Data: d})
+	s.render(w, r, status, "build", &page{Title: title, Nav: "projects", Session: sessionOf(r), Data: d})
 	return nil
 }
 

@@ -85,8 +85,11 @@ type Config struct {
 	CodeBuild CodeBuild
 	Logs      Logs
 	Accounts  Accounts
-	Region    string
-	Account   string
+	// Objects is the S3 store builds put artifacts in; nil: the pages
+	// show artifacts' locations, without downloads.
+	Objects Objects
+	Region  string
+	Account string
 	// SessionTTL is how long a session lasts; 0 means 12 hours.
 	SessionTTL time.Duration
 	// LogPoll is how often a live log looks for new lines; 0 means 250 ms.
@@ -144,6 +147,7 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("GET "+Prefix+"builds/{id}", s.auth((*Server).build))
 	s.mux.Handle("GET "+Prefix+"builds/{id}/log", s.auth((*Server).rawLog))
 	s.mux.Handle("GET "+Prefix+"builds/{id}/events", s.auth((*Server).logEvents))
+	s.mux.Handle("GET "+Prefix+"builds/{id}/artifact", s.auth((*Server).artifact))
 	s.mux.Handle("POST "+Prefix+"builds/{id}/stop", s.auth((*Server).stopBuild))
 	s.mux.Handle("POST "+Prefix+"builds/{id}/retry", s.auth((*Server).retryBuild))
 	s.mux.Handle("GET "+Prefix+"reports/{arn...}", s.auth((*Server).report))

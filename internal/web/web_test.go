@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/codeyard/codeyard/internal/awsapi/shape"
 	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/blob"
 	"github.com/codeyard/codeyard/internal/buildlog"
 	"github.com/codeyard/codeyard/internal/codebuild"
 	"github.com/codeyard/codeyard/internal/store"
@@ -94,6 +96,8 @@ type fixture struct {
 	acc  *accounts
 	now  time.Time
 	logs *buildlog.Store
+
+	objects *blob.Disk
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -107,17 +111,21 @@ func newFixture(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := codebuild.New(codebuild.Config{Store: st})
+	objects, err := blob.OpenDisk(filepath.Join(dir, "blob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := codebuild.New(codebuild.Config{Store: st, Objects: objects})
 	acc := &accounts{st: st, users: map[string]web.User{}, hashes: map[string]string{}, sessions: map[string]session{}}
 	acc.add(t, "admin", "admin-password", false)
 	acc.add(t, "viewer", "viewer-password", true)
-	ui, err := web.New(web.Config{CodeBuild: svc, Logs: logs, Accounts: acc, Region: "us-east-1", Account: "000000000000"})
+	ui, err := web.New(web.Config{CodeBuild: svc, Logs: logs, Accounts: acc, Objects: objects, Region: "us-east-1", Account: "000000000000"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(ui)
 	t.Cleanup(srv.Close)
-	return &fixture{srv: srv, st: st, svc: svc, acc: acc, logs: logs}
+	return &fixture{srv: srv, st: st, svc: svc, acc: acc, logs: logs, objects: objects}
 }
 
 // client is a browser: cookies, no redirects followed.
@@ -529,7 +537,7 @@ func TestReportGroups(t *testing.T) {
 		`<svg class="chart"`, `<title id="trend-pass_rate-t">Pass rate of the last 6 reports</title>`,
 		// Oldest first: 100, 100, 75, 100, 100, 75.
 		`<desc id="trend-pass_rate-d">6 points, oldest first: average 91.7%, lowest 75%, highest 100%, latest 75%.</desc>`,
-		`<desc id="trend-duration-d">6 points, oldest first: average 4s, lowest 1s, highest 6s, latest 6s.</desc>`,
+		`<desc id="trend-duration-d">6 points, oldest first: average 3.5s, lowest 1s, highest 6s, latest 6s.</desc>`,
 		`<a href="/_codeyard/reports/` + arns[0] + `"><circle class="pt ok"`,
 		`<circle class="pt bad"`,
 		`href="/_codeyard/builds/demo:00000005-0000-4000-8000-000000000000"`,
@@ -569,6 +577,160 @@ func TestDashboardTrends(t *testing.T) {
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %s", want)
+		}
+	}
+}
+
+// finished stores a finished build of a project, as the worker leaves it
+// after edit changes it.
+func (f *fixture) finished(t testing.TB, project string, edit func(b *cb.Build)) string {
+	t.Helper()
+	rec, err := f.st.CreateBuild(context.Background(), project, nil, func(num int64) (*codebuild.BuildRecord, error) {
+		id := fmt.Sprintf("%s:%08d-0000-4000-8000-%012d", project, num, num)
+		start := shape.NewTime(time.Now().Add(-time.Minute))
+		done := true
+		b := &cb.Build{Id: id, Arn: "arn:aws:codebuild:us-east-1:000000000000:build/" + id, BuildNumber: &num, ProjectName: project,
+			BuildStatus: "SUCCEEDED", StartTime: start, EndTime: shape.NewTime(time.Now()), BuildComplete: &done, Initiator: "admin"}
+		edit(b)
+		doc, _ := json.Marshal(b)
+		return &codebuild.BuildRecord{ID: id, ARN: b.Arn, Project: project, Number: num, Status: b.BuildStatus, Start: start.Time, Doc: doc}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.ID
+}
+
+func TestArtifacts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "demo")
+	ctx := context.Background()
+	if err := f.objects.CreateBucket(ctx, "out", "us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	for key, body := range map[string]string{"demo/dist.zip": "PK zip bytes", "demo/site/index.html": "<h1>hi</h1>", "demo/site/css/a b.css": "body{}", "secret": "not an artifact"} {
+		if _, err := f.objects.Put(ctx, "out", key, strings.NewReader(body), blob.PutOptions{ContentType: "application/zip"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := f.finished(t, "demo", func(b *cb.Build) {
+		b.Artifacts = &cb.BuildArtifacts{Location: "arn:aws:s3:::out/demo/dist.zip", Sha256sum: "abc"}
+		b.SecondaryArtifacts = []cb.BuildArtifacts{
+			{ArtifactIdentifier: "site", Location: "arn:aws:s3:::out/demo/site"},
+			{ArtifactIdentifier: "lost", Location: "arn:aws:s3:::out/demo/lost.zip"},
+		}
+	})
+	c := f.client(t)
+	f.login(t, c, "viewer", "viewer-password") // reading needs no write access
+	base := f.srv.URL + web.Prefix + "builds/" + url.PathEscape(id)
+	_, body, _ := get(t, c, base)
+	for _, want := range []string{
+		`<a href="/_codeyard/builds/` + url.PathEscape(id) + `/artifact" download>dist.zip</a> <span class="muted">12 B</span>`,
+		`href="/_codeyard/builds/` + url.PathEscape(id) + `/artifact?a=site&amp;file=index.html" download>index.html</a>`,
+		`href="/_codeyard/builds/` + url.PathEscape(id) + `/artifact?a=site&amp;file=css%2Fa&#43;b.css" download>css/a b.css</a>`,
+		`Its objects are no longer in the store.`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("build page lacks %s", want)
+		}
+	}
+
+	tests := []struct {
+		query       string
+		code        int
+		body, fname string
+	}{
+		{"", 200, "PK zip bytes", "dist.zip"},
+		{"?a=site&file=index.html", 200, "<h1>hi</h1>", "index.html"},
+		{"?a=site&file=" + url.QueryEscape("css/a b.css"), 200, "body{}", "a b.css"},
+		{"?a=lost", 404, "", ""},
+		{"?a=nope", 404, "", ""},
+		{"?a=site&file=missing.txt", 404, "", ""},
+		{"?a=site&file=" + url.QueryEscape("../../secret"), 404, "", ""},
+		{"?a=site&file=" + url.QueryEscape("/secret"), 404, "", ""},
+	}
+	for _, tt := range tests {
+		code, got, h := get(t, c, base+"/artifact"+tt.query)
+		if code != tt.code {
+			t.Errorf("GET artifact%s = %d, want %d", tt.query, code, tt.code)
+			continue
+		}
+		if tt.code != 200 {
+			if !strings.Contains(got, "<h1>Not Found</h1>") {
+				t.Errorf("GET artifact%s: not the 404 page", tt.query)
+			}
+			continue
+		}
+		_, params, _ := mime.ParseMediaType(h.Get("Content-Disposition"))
+		if got != tt.body || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") || params["filename"] != tt.fname {
+			t.Errorf("GET artifact%s = %q, %s; want %q as attachment %s", tt.query, got, h.Get("Content-Disposition"), tt.body, tt.fname)
+		}
+	}
+	if code, _, _ := get(t, c, f.srv.URL+web.Prefix+"builds/demo:nope/artifact"); code != 404 {
+		t.Errorf("GET artifact of a missing build = %d, want 404", code)
+	}
+	// Signed out, nothing is served.
+	if code, _, _ := get(t, f.client(t), base+"/artifact"); code != http.StatusSeeOther {
+		t.Errorf("signed-out GET artifact = %d, want a redirect to sign in", code)
+	}
+}
+
+func TestLogSearch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "demo")
+	id := f.finished(t, "demo", func(b *cb.Build) {
+		b.Logs = &cb.LogsLocation{GroupName: "/aws/codebuild/demo", StreamName: "s"}
+	})
+	w, err := f.logs.Create("/aws/codebuild/demo", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprint(w, "starting\n\x1b[31mERROR\x1b[0m: disk <full> & more\nfine\nan error again, Error three\nend\n")
+	w.Close()
+	c := f.client(t)
+	f.login(t, c, "viewer", "viewer-password")
+	base := f.srv.URL + web.Prefix + "builds/" + url.PathEscape(id)
+	href := `/_codeyard/builds/` + url.PathEscape(id)
+
+	tests := []struct {
+		q       string
+		code    int
+		want    []string
+		notWant []string
+	}{
+		{"error", 200, []string{
+			`2 lines of 5 contain “error”`,
+			`<div class="l" id="L2"><a class="n" href="` + href + `#L2" aria-label="line 2 in the whole log">2</a><span class="t"><mark>ERROR</mark>: disk &lt;full&gt; &amp; more</span></div>`,
+			`<span class="t">an <mark>error</mark> again, <mark>Error</mark> three</span>`,
+		}, []string{`id="L1"`, `id="L3"`, `data-events`}},
+		{"<full> &", 200, []string{`1 line of 5 contain “&lt;full&gt; &amp;”`, `disk <mark>&lt;full&gt; &amp;</mark> more`}, nil},
+		{"nothing like this", 200, []string{`0 lines of 5 contain`}, []string{`class="l"`}},
+		{"   ", 200, []string{`id="L5"`}, []string{`search-summary`}},
+		{strings.Repeat("x", 201), http.StatusUnprocessableEntity, []string{`<p class="err" id="q-err">At most 200 characters.</p>`, `aria-describedby="q-err"`}, nil},
+	}
+	for _, tt := range tests {
+		code, body, _ := get(t, c, base+"?q="+url.QueryEscape(tt.q))
+		if code != tt.code {
+			t.Errorf("GET build?q=%q = %d, want %d", tt.q, code, tt.code)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET build?q=%q lacks %s", tt.q, w)
+			}
+		}
+		for _, w := range tt.notWant {
+			if strings.Contains(body, w) {
+				t.Errorf("GET build?q=%q has %s", tt.q, w)
+			}
+		}
+	}
+	// The whole log has the search form and the permalinks.
+	_, body, _ := get(t, c, base)
+	for _, w := range []string{`<form class="search" role="search" method="get" action="` + href + `">`, `id="L5"><a class="n" href="#L5"`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("build page lacks %s", w)
 		}
 	}
 }
