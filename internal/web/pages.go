@@ -39,6 +39,18 @@ var funcs = template.FuncMap{
 	"masked":    masked,
 	"initiator": initiator,
 	"bytes":     fmtBytes,
+	"batchURL":  batchURL,
+	"deref1":    func(p *bool) bool { return p != nil && *p },
+	"span": func(start, end *shape.Time) string {
+		if start == nil {
+			return ""
+		}
+		e := time.Now()
+		if end != nil {
+			e = end.Time
+		}
+		return fmtDur(e.Sub(start.Time))
+	},
 	"fld": func(id, label, value string, errs map[string]string, hint, attr string) formField {
 		return formField{ID: id, Label: label, Value: value, Err: errs[id], Hint: hint, Attr: attr}
 	},
@@ -174,6 +186,7 @@ type dashboardData struct {
 	Rate       int
 	AvgSeconds string
 	Charts     []*chart
+	Batches    []cb.BuildBatch
 }
 
 // dashboardBuilds is how many of the newest builds the dashboard's
@@ -224,6 +237,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) error {
 		d.AvgSeconds = fmtDur(total / time.Duration(d.Finished))
 	}
 	d.Charts = buildCharts(finished)
+	if d.Batches, err = s.batches(r, "", 5); err != nil {
+		return err
+	}
 	s.render(w, r, http.StatusOK, "dashboard", &page{Title: "Dashboard", Nav: "dashboard", Session: sessionOf(r), Data: d})
 	return nil
 }
@@ -326,6 +342,7 @@ func (s *Server) projects(w http.ResponseWriter, r *http.Request) error {
 
 type projectData struct {
 	Project cb.Project
+	Batches []cb.BuildBatch
 	Builds  []cb.Build
 	Next    string
 	Form    startForm
@@ -370,7 +387,11 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	s.render(w, r, status, "project", &page{Title: p.Name, Nav: "projects", Session: sessionOf(r), Data: &projectData{Project: *p, Builds: bs, Next: next, Form: f}})
+	d := &projectData{Project: *p, Builds: bs, Next: next, Form: f}
+	if d.Batches, err = s.batches(r, p.Name, 5); err != nil {
+		return err
+	}
+	s.render(w, r, status, "project", &page{Title: p.Name, Nav: "projects", Session: sessionOf(r), Data: d})
 	return nil
 }
 

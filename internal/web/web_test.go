@@ -261,7 +261,8 @@ func TestNotFound(t *testing.T) {
 	c := f.client(t)
 	f.login(t, c, "admin", "admin-password")
 	for _, p := range []string{"builds/nope:123", "projects/nope", "reports/arn:aws:codebuild:us-east-1:000000000000:report/x:y", "nothing/here",
-		"report-groups/arn:aws:codebuild:us-east-1:000000000000:report-group/x", "projects/nope/edit"} {
+		"report-groups/arn:aws:codebuild:us-east-1:000000000000:report-group/x", "projects/nope/edit",
+		"batches/nope:1", "builds/nope:1/artifact"} {
 		code, body, _ := get(t, c, f.srv.URL+web.Prefix+p)
 		if code != http.StatusNotFound || !strings.Contains(body, "<h1>Not Found</h1>") {
 			t.Errorf("GET %s = %d, want the 404 page", p, code)
@@ -374,10 +375,20 @@ func BenchmarkPages(b *testing.B) {
 	f := newFixture(b)
 	seed(b, f, 10000)
 	group, _ := f.reports(b, "big", 200)
+	batch, _ := f.batch(b, "big")
+	// The last build has a log of 10,000 coloured lines.
+	w, err := f.logs.Create("/aws/codebuild/big", "00009999-0000-4000-8000-000000000000")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range 10000 {
+		fmt.Fprintf(w, "\x1b[32m[Container]\x1b[0m 2026/01/02 03:04:05.%06d line %d of the build's output, phase INSTALL\n", i, i)
+	}
+	w.Close()
 	c := f.client(b)
 	f.login(b, c, "admin", "admin-password")
 	for _, p := range []string{"", "projects", "projects/big", "projects/big/edit", "builds/big:00009999-0000-4000-8000-000000000000",
-		"report-groups", "report-groups/" + group} {
+		"report-groups", "report-groups/" + group, "batches/" + batch, "builds/big:00009999-0000-4000-8000-000000000000?q=INSTALL"} {
 		b.Run("/"+p, func(b *testing.B) {
 			var worst time.Duration
 			for b.Loop() {
@@ -732,5 +743,91 @@ func TestLogSearch(t *testing.T) {
 		if !strings.Contains(body, w) {
 			t.Errorf("build page lacks %s", w)
 		}
+	}
+}
+
+// batch stores a batch of a project whose graph is lint and unit, then
+// package after both, then deploy after package, not started yet.
+func (f *fixture) batch(t testing.TB, project string) (batchID string, builds map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	builds = map[string]string{}
+	arn := ""
+	rec, err := f.st.CreateBatch(ctx, project, func(num int64) (*codebuild.BatchRecord, error) {
+		batchID = fmt.Sprintf("%s:%08d-aaaa-4000-8000-000000000000", project, num)
+		arn = "arn:aws:codebuild:us-east-1:000000000000:build-batch/" + batchID
+		return &codebuild.BatchRecord{ID: batchID, ARN: arn, Project: project, Number: num, Status: "IN_PROGRESS", Start: time.Now(), Doc: []byte(`{}`)}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{"lint": "SUCCEEDED", "unit": "FAILED", "package": "IN_PROGRESS"}
+	var groups []cb.BuildGroup
+	for _, g := range []struct {
+		id   string
+		deps []string
+	}{{"lint", nil}, {"unit", nil}, {"package", []string{"lint", "unit"}}, {"deploy", []string{"package"}}} {
+		bg := cb.BuildGroup{Identifier: g.id, DependsOn: g.deps}
+		if st, ok := status[g.id]; ok {
+			id := f.finished(t, project, func(b *cb.Build) {
+				b.BuildStatus, b.BuildBatchArn = st, arn
+				if st == "IN_PROGRESS" {
+					b.BuildComplete, b.EndTime = nil, nil
+				}
+			})
+			builds[g.id] = id
+			bg.CurrentBuildSummary = &cb.BuildSummary{Arn: "arn:aws:codebuild:us-east-1:000000000000:build/" + id, BuildStatus: st}
+		}
+		groups = append(groups, bg)
+	}
+	doc, _ := json.Marshal(&cb.BuildBatch{Id: batchID, Arn: arn, ProjectName: project, BuildBatchNumber: &rec.Number, BuildBatchStatus: "IN_PROGRESS",
+		StartTime: shape.NewTime(time.Now()), Initiator: "admin", BuildGroups: groups,
+		Phases: []cb.BuildBatchPhase{{PhaseType: "SUBMITTED", PhaseStatus: "SUCCEEDED"}, {PhaseType: "IN_PROGRESS"}}})
+	rec.Doc, rec.Status = doc, "IN_PROGRESS"
+	if err := f.st.UpdateBatch(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	return batchID, builds
+}
+
+func TestBatch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "demo")
+	id, builds := f.batch(t, "demo")
+	c := f.client(t)
+	f.login(t, c, "viewer", "viewer-password")
+	href := `href="/_codeyard/batches/` + url.PathEscape(id) + `"`
+
+	for _, p := range []string{"", "projects/demo", "builds/" + url.PathEscape(builds["unit"])} {
+		if _, body, _ := get(t, c, f.srv.URL+web.Prefix+p); !strings.Contains(body, href) {
+			t.Errorf("GET /%s does not link to the batch", p)
+		}
+	}
+	code, body, _ := get(t, c, f.srv.URL+web.Prefix+"batches/"+url.PathEscape(id))
+	if code != 200 {
+		t.Fatalf("GET batch = %d:\n%s", code, body)
+	}
+	for _, want := range []string{
+		`<svg class="graph"`,
+		// Columns by depth: lint and unit, then package, then deploy.
+		`<a href="/_codeyard/builds/` + url.PathEscape(builds["lint"]) + `"><g class="node ok"><title>lint: SUCCEEDED</title><rect x="8" y="8"`,
+		`<g class="node bad"><title>unit: FAILED</title><rect x="8" y="70"`,
+		`<g class="node run"><title>package: IN_PROGRESS</title><rect x="248" y="8"`,
+		`<g class="node run"><title>deploy: PENDING</title><rect x="488" y="8"`,
+		`<path class="edge" d="M188,31 C218,31 218,31 248,31" marker-end="url(#arrow)"/>`,
+		`<path class="edge" d="M188,93 C218,93 218,31 248,31" marker-end="url(#arrow)"/>`,
+		`<td><code>lint</code>, <code>unit</code></td>`,
+		`<td><span class="muted">not started</span></td>`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("batch page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `<a href="/_codeyard/builds/"`) {
+		t.Errorf("batch page links the task without a build")
+	}
+	if code, _, _ := get(t, c, f.srv.URL+web.Prefix+"batches/demo:nope"); code != http.StatusNotFound {
+		t.Errorf("GET missing batch = %d, want 404", code)
 	}
 }
