@@ -41,6 +41,7 @@ var funcs = template.FuncMap{
 	"bytes":     fmtBytes,
 	"batchURL":  batchURL,
 	"deref1":    func(p *bool) bool { return p != nil && *p },
+	"filter":    filterText,
 	"span": func(start, end *shape.Time) string {
 		if start == nil {
 			return ""
@@ -346,6 +347,11 @@ type projectData struct {
 	Builds  []cb.Build
 	Next    string
 	Form    startForm
+	// Hook is the webhook form, Secret a new webhook's secret.
+	Hook      hookForm
+	Secret    *hookSecret
+	Events    []string
+	GitSource bool
 }
 
 type startForm struct {
@@ -370,6 +376,11 @@ func (s *Server) project(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status int, f startForm) error {
+	return s.renderProjectData(w, r, status, &projectData{Form: f})
+}
+
+// renderProjectData renders the project page with the forms' state in d.
+func (s *Server) renderProjectData(w http.ResponseWriter, r *http.Request, status int, d *projectData) error {
 	ctx := r.Context()
 	p, err := s.oneProject(ctx, r.PathValue("name"))
 	if err != nil {
@@ -387,7 +398,12 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, status in
 	if err != nil {
 		return err
 	}
-	d := &projectData{Project: *p, Builds: bs, Next: next, Form: f}
+	d.Project, d.Builds, d.Next = *p, bs, next
+	d.Events = webhookEvents
+	d.GitSource = p.Source != nil && slices.Contains(gitSources, p.Source.Type)
+	if d.Hook.BuildType == "" {
+		d.Hook = hookForm{Events: []string{"PUSH"}, BuildType: "BUILD"}
+	}
 	if d.Batches, err = s.batches(r, p.Name, 5); err != nil {
 		return err
 	}

@@ -37,6 +37,9 @@ type CodeBuild interface {
 	CreateProject(ctx context.Context, c codebuild.Caller, in *cb.CreateProjectInput) (*cb.Project, error)
 	EditProject(ctx context.Context, c codebuild.Caller, in *cb.UpdateProjectInput) (*cb.Project, error)
 	DeleteProject(ctx context.Context, c codebuild.Caller, name string) error
+	CreateWebhook(ctx context.Context, c codebuild.Caller, in *cb.CreateWebhookInput, endpoint string) (*cb.Webhook, error)
+	UpdateWebhook(ctx context.Context, c codebuild.Caller, in *cb.UpdateWebhookInput) (*cb.Webhook, error)
+	DeleteWebhook(ctx context.Context, c codebuild.Caller, name string) error
 	Builds(ctx context.Context, ids []string) ([]cb.Build, []string, error)
 	ListBuilds(ctx context.Context, c codebuild.Caller, project, order, token string) ([]string, string, error)
 	StartBuild(ctx context.Context, c codebuild.Caller, in *cb.StartBuildInput) (*cb.Build, error)
@@ -145,6 +148,9 @@ func New(cfg Config) (*Server, error) {
 	s.mux.Handle("POST "+Prefix+"projects/{name}/builds", s.auth((*Server).startBuild))
 	s.mux.Handle("POST "+Prefix+"projects/{name}/delete", s.auth((*Server).deleteProject))
 	s.mux.Handle("GET "+Prefix+"projects/{name}/edit", s.auth((*Server).editProject))
+	s.mux.Handle("POST "+Prefix+"projects/{name}/webhook", s.auth((*Server).createWebhook))
+	s.mux.Handle("POST "+Prefix+"projects/{name}/webhook/secret", s.auth((*Server).rotateWebhookSecret))
+	s.mux.Handle("POST "+Prefix+"projects/{name}/webhook/delete", s.auth((*Server).deleteWebhook))
 	s.mux.Handle("POST "+Prefix+"projects/{name}/edit", s.auth((*Server).updateProject))
 	s.mux.Handle("GET "+Prefix+"builds/{id}", s.auth((*Server).build))
 	s.mux.Handle("GET "+Prefix+"builds/{id}/log", s.auth((*Server).rawLog))

@@ -831,3 +831,93 @@ func TestBatch(t *testing.T) {
 		t.Errorf("GET missing batch = %d, want 404", code)
 	}
 }
+
+func TestWebhook(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "nosource")
+	_, err := f.svc.CreateProject(context.Background(), codebuild.Caller{Region: "us-east-1", Account: "000000000000"}, &cb.CreateProjectInput{
+		Name: "git", Source: &cb.ProjectSource{Type: "GITHUB", Location: "https://github.com/example/app.git"}, Artifacts: &cb.ProjectArtifacts{Type: "NO_ARTIFACTS"},
+		Environment: &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: "aws/codebuild/standard:7.0", ComputeType: "BUILD_GENERAL1_SMALL"},
+		ServiceRole: "arn:aws:iam::000000000000:role/r",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	csrf := f.login(t, c, "admin", "admin-password")
+	u := f.srv.URL + web.Prefix + "projects/git"
+
+	if _, body, _ := get(t, c, f.srv.URL+web.Prefix+"projects/nosource"); !strings.Contains(body, "A webhook needs a git source") || strings.Contains(body, "Add a webhook") {
+		t.Errorf("project without a git source offers a webhook")
+	}
+	tests := []struct {
+		name  string
+		form  url.Values
+		field string
+	}{
+		{"no event", url.Values{"buildType": {"BUILD"}}, "event"},
+		{"unknown event", url.Values{"event": {"DELETE"}, "buildType": {"BUILD"}}, "event"},
+		{"bad pattern", url.Values{"event": {"PUSH"}, "headRef": {"(main"}, "buildType": {"BUILD"}}, "headRef"},
+		{"batch without batch config", url.Values{"event": {"PUSH"}, "buildType": {"BUILD_BATCH"}}, "buildType"},
+	}
+	for _, tt := range tests {
+		tt.form.Set("csrf", csrf)
+		code, body, _ := post(t, c, u+"/webhook", tt.form)
+		if code != http.StatusUnprocessableEntity || !strings.Contains(body, `<p class="err" id="`+tt.field+`-err">`) {
+			t.Errorf("POST webhook with %s = %d, want 422 with a message next to %s", tt.name, code, tt.field)
+		}
+	}
+	if code, _, _ := post(t, c, u+"/webhook", url.Values{"event": {"PUSH"}, "buildType": {"BUILD"}}); code != http.StatusForbidden {
+		t.Errorf("POST webhook without csrf = %d, want 403", code)
+	}
+
+	code, body, _ := post(t, c, u+"/webhook", url.Values{"csrf": {csrf}, "event": {"PUSH", "PULL_REQUEST_CREATED"}, "headRef": {"^refs/heads/main$"}, "buildType": {"BUILD"}})
+	m := regexp.MustCompile(`<dt>Secret</dt><dd><code>([0-9a-f]{40})</code>`).FindStringSubmatch(body)
+	if code != 200 || m == nil || !strings.Contains(body, `<dt>Payload URL</dt><dd><code>`+f.srv.URL+`/_codeyard/webhooks/`) {
+		t.Fatalf("POST webhook = %d, want the page with the payload URL and the secret:\n%s", code, body)
+	}
+	ps, _, _ := f.svc.Projects(context.Background(), []string{"git"})
+	hook := ps[0].Webhook
+	if hook == nil || len(hook.FilterGroups) != 1 || hook.FilterGroups[0][0].Pattern != "PUSH, PULL_REQUEST_CREATED" || hook.FilterGroups[0][1] != (cb.WebhookFilter{Type: "HEAD_REF", Pattern: "^refs/heads/main$"}) {
+		t.Fatalf("webhook = %+v", hook)
+	}
+	if secret, _ := f.svc.Secret(context.Background(), hook.PayloadUrl[strings.LastIndex(hook.PayloadUrl, "/")+1:]); secret != m[1] {
+		t.Errorf("the page's secret is not the webhook's")
+	}
+	_, body, _ = get(t, c, u)
+	for _, want := range []string{`<code id="payload-url">` + hook.PayloadUrl + `</code>`, `<code>EVENT is one of PUSH, PULL_REQUEST_CREATED</code> <em>and</em> <code>HEAD_REF matches ^refs/heads/main$</code>`, `<dt>Build type</dt><dd>BUILD</dd>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("project page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, m[1]) || strings.Contains(body, "Add a webhook") {
+		t.Errorf("project page shows the secret again, or the form to add a webhook")
+	}
+	// A read-only user sees the webhook and cannot change it.
+	rc := f.client(t)
+	rcsrf := f.login(t, rc, "viewer", "viewer-password")
+	if _, body, _ := get(t, rc, u); !strings.Contains(body, hook.PayloadUrl) || strings.Contains(body, "Delete webhook") {
+		t.Errorf("read-only project page: payload URL shown %v, delete offered %v", strings.Contains(body, hook.PayloadUrl), strings.Contains(body, "Delete webhook"))
+	}
+	for _, p := range []string{"/webhook/delete", "/webhook/secret"} {
+		if code, _, _ := post(t, rc, u+p, url.Values{"csrf": {rcsrf}}); code != http.StatusForbidden {
+			t.Errorf("read-only POST %s = %d, want 403", p, code)
+		}
+	}
+
+	code, body, _ = post(t, c, u+"/webhook/secret", url.Values{"csrf": {csrf}})
+	m2 := regexp.MustCompile(`<dt>Secret</dt><dd><code>([0-9a-f]{40})</code>`).FindStringSubmatch(body)
+	if code != 200 || m2 == nil || m2[1] == m[1] {
+		t.Errorf("POST new secret = %d, want a new secret shown", code)
+	}
+	if code, _, h := post(t, c, u+"/webhook/delete", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), web.Prefix+"projects/git") {
+		t.Errorf("POST delete webhook = %d %s, want a redirect to the project", code, h.Get("Location"))
+	}
+	if ps, _, _ := f.svc.Projects(context.Background(), []string{"git"}); ps[0].Webhook != nil {
+		t.Errorf("webhook after delete = %+v", ps[0].Webhook)
+	}
+	if code, _, _ := post(t, c, u+"/webhook/delete", url.Values{"csrf": {csrf}}); code != http.StatusNotFound {
+		t.Errorf("POST delete of a missing webhook = %d, want 404", code)
+	}
+}
