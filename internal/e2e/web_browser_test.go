@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
+	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
@@ -68,7 +71,8 @@ func screenshots(t *testing.T) string {
 // watch its log lines arrive live, open its test report, stop a build,
 // see a 404, open the report group's trend charts, edit the project to
 // upload artifacts and download one, search the log and follow a line's
-// permalink, sign out. Each page is saved as a
+// permalink, open a batch build's graph, add a webhook, look at the
+// dashboard at a phone's width, sign out. Each page is saved as a
 // screenshot.
 func TestWebUI(t *testing.T) {
 	t.Parallel()
@@ -318,6 +322,43 @@ func TestWebUI(t *testing.T) {
 	run("line permalink", chromedp.Click(css(`.log .l .n`)), chromedp.WaitVisible(css(`.log .l:target`)), shot("18-log-line-link"))
 	if target, lines := eval(`document.querySelector(".log .l:target").id`), eval(`String(document.querySelectorAll(".log .l").length)`); target != first || lines == "2" {
 		t.Errorf("permalink from the search: line %s targeted of %s lines; want %s in the whole log", target, lines, first)
+	}
+
+	// A batch build of a git project: its page draws the build graph.
+	cbc := srv.codebuild()
+	repo, _ := gitRepo(t, map[string]string{"buildspec.yml": graphBuildspec, "package.yml": packageBuildspec, "message.txt": "hello from git\n"})
+	batchProject(t, cbc, "web-graph", &cbtypes.ProjectSource{Type: cbtypes.SourceTypeGithub, Location: aws.String(repo), GitCloneDepth: aws.Int32(1)},
+		&cbtypes.ProjectBuildBatchConfig{ServiceRole: aws.String("r"), Restrictions: &cbtypes.BatchRestrictions{MaximumBuildsAllowed: aws.Int32(10)}})
+	started, err := cbc.StartBuildBatch(ctx, &codebuild.StartBuildBatchInput{ProjectName: aws.String("web-graph")})
+	if err != nil {
+		t.Fatalf("StartBuildBatch: %v", err)
+	}
+	if b := waitBatch(t, cbc, aws.ToString(started.BuildBatch.Id), time.Minute); b.BuildBatchStatus != cbtypes.StatusTypeSucceeded {
+		t.Fatalf("batch ended %s", b.BuildBatchStatus)
+	}
+	run("batch",
+		chromedp.Navigate(srv.endpoint+"/_codeyard/projects/web-graph"), chromedp.Click(css(`table.batches a`)),
+		chromedp.WaitVisible(css(`svg.graph`)), shot("19-batch"))
+	if nodes := eval(`Array.from(document.querySelectorAll("svg.graph g.node.ok title")).map(t => t.textContent).join(",")`); nodes != "lint: SUCCEEDED,unit: SUCCEEDED,package: SUCCEEDED" {
+		t.Errorf("batch graph's nodes: %q, want lint, unit and package succeeded", nodes)
+	}
+	run("batch task's build", chromedp.Click(css(`svg.graph a`)), chromedp.WaitVisible(xp(`//a[text()="part of a batch build"]`)))
+
+	// The git project takes a webhook: its secret is shown once.
+	run("webhook",
+		chromedp.Navigate(srv.endpoint+"/_codeyard/projects/web-graph"), chromedp.Click(xp(`//summary[text()="Add a webhook"]`)),
+		chromedp.WaitVisible(id("headRef")), chromedp.SetValue(css(`#headRef`), "^refs/heads/main$"),
+		chromedp.Click(xp(`//button[text()="Add webhook"]`)), chromedp.WaitVisible(id("webhook-secret")), shot("20-webhook"))
+	if url := text("#payload-url"); !strings.HasPrefix(url, srv.endpoint+"/_codeyard/webhooks/") {
+		t.Errorf("payload URL %q, want one of this server", url)
+	}
+
+	// A phone's width: the pages still read.
+	run("phone",
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(srv.endpoint+"/_codeyard/"), chromedp.WaitVisible(id("recent-h")), shot("21-phone-dashboard"))
+	if w := eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
+		t.Errorf("the dashboard is wider than a phone's screen")
 	}
 
 	run("sign out", chromedp.Click(xp(`//button[text()="Sign out"]`)), chromedp.WaitVisible(id("name")),

@@ -42,6 +42,11 @@ var funcs = template.FuncMap{
 	"batchURL":  batchURL,
 	"deref1":    func(p *bool) bool { return p != nil && *p },
 	"filter":    filterText,
+	// lastPhase reports whether a phase is the one a build (COMPLETED)
+	// or a batch (its status) ends in, which has no status of its own.
+	"lastPhase": func(t string) bool {
+		return slices.Contains([]string{"COMPLETED", "SUCCEEDED", "FAILED", "FAULT", "STOPPED", "TIMED_OUT"}, t)
+	},
 	"span": func(start, end *shape.Time) string {
 		if start == nil {
 			return ""
