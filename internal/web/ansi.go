@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"html"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -132,18 +131,39 @@ func writeANSI(b *bytes.Buffer, line string, g *sgr) {
 	start()
 	text := func(s string) {
 		for len(s) > 0 {
+			// Runs of printable ASCII but the HTML specials are copied
+			// whole.
+			i := 0
+			for i < len(s) {
+				c := s[i]
+				if c < 0x20 && c != '\t' || c >= 0x7f || c == '<' || c == '>' || c == '&' || c == '"' || c == '\'' {
+					break
+				}
+				i++
+			}
+			b.WriteString(s[:i])
+			s = s[i:]
+			if len(s) == 0 {
+				return
+			}
 			r, n := utf8.DecodeRuneInString(s)
 			switch {
 			case r == utf8.RuneError && n == 1:
 				b.WriteString("\uFFFD")
-			case r == '\t':
-				b.WriteByte('\t')
 			case r < 0x20:
 				b.WriteRune(0x2400 + r)
 			case r == 0x7f:
 				b.WriteRune(0x2421)
-			case r == '<', r == '>', r == '&', r == '"', r == '\'':
-				b.WriteString(html.EscapeString(string(r)))
+			case r == '<':
+				b.WriteString("&lt;")
+			case r == '>':
+				b.WriteString("&gt;")
+			case r == '&':
+				b.WriteString("&amp;")
+			case r == '"':
+				b.WriteString("&#34;")
+			case r == '\'':
+				b.WriteString("&#39;")
 			default:
 				b.WriteString(s[:n])
 			}

@@ -1,6 +1,9 @@
 // Package web is codeyard's web UI: server-rendered pages (html/template)
-// for the dashboard, projects, builds with their live logs, and test and
-// coverage reports, served by the server on its own port under Prefix.
+// for the dashboard, projects (created and edited through a form, with
+// their webhooks), builds with their live and searchable logs and their
+// artifacts, batch builds with their build graphs, report groups with
+// their trends, and test and coverage reports, served by the server under
+// Prefix. Charts and graphs are SVG drawn on the server.
 //
 // The pages work without JavaScript for reading. htmx (4.0.1, vendored in
 // static/, no build step) refreshes the dashboard in place; the page's own
