@@ -211,7 +211,8 @@ func (s *S3) getObject(q *s3Request) error {
 			return e
 		}
 		if o.Parts > 1 {
-			// Part boundaries are not kept: the parts are served as one.
+			// The Reader does not show where the parts begin: they are
+			// served as one.
 			h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(o.Parts))
 		}
 	} else if rng := q.r.Header.Get("Range"); rng != "" {
