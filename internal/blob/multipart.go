@@ -256,10 +256,11 @@ func (d *Disk) AbortUpload(ctx context.Context, bucketName, key, id string) erro
 }
 
 // CompleteUpload makes the listed parts, in ascending order of number,
-// the object. The parts stay in the files they were written to: the object
-// file names them, and reads go from one to the next. Every part but the last must hold at least MinPartSize
-// bytes; a *PartError says which part is missing, has another ETag, is
-// out of order or too small. Once it succeeds the upload is gone.
+// the object. The parts stay in the files they were written to: the
+// object file names them, and reads go from one to the next. Every part
+// but the last must hold at least MinPartSize bytes; a *PartError says
+// which part is missing, has another ETag, is out of order or too small.
+// Once it succeeds the upload is gone.
 func (d *Disk) CompleteUpload(ctx context.Context, bucketName, key, id string, refs []PartRef) (Object, error) {
 	b, u, err := d.upload(bucketName, key, id)
 	if err != nil {
