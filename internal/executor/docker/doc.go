@@ -16,10 +16,13 @@
 // directory and functions carried over, and a fresh shell restored from
 // the exported state after an exit. Shells of a run-as user start through
 // an exec of that user instead. Commands go to each shell down a FIFO of
-// its own (fd 61), and every shell writes its output and the sentinels
-// that end commands into one FIFO (fd 62, stdout and stderr), which
-// codeyard reads directly: output never goes through the engine's attach
-// stream, so a chatty build costs what it costs on the host.
+// its own, and every shell writes its output (stdout and stderr) and the
+// sentinels that end commands into one FIFO, which codeyard reads
+// directly: output never goes through the engine's attach stream, so a
+// chatty build costs what it costs on the host. The shells open both
+// FIFOs by path for each line they read and each sentinel they write,
+// holding no descriptor of their own across a command: descriptors 0-9
+// stay the commands', and it works in dash, whose redirections stop at 9.
 //
 // Everything the executor creates carries the labels io.codeyard.*, with
 // the owning process; Reap removes the containers (and control

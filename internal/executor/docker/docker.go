@@ -219,7 +219,25 @@ type session struct {
 	defs    bool
 }
 
+// end has the session's shell leave its loop and exit. The command FIFO
+// stays open (Destroy closes it): the shell reopens the FIFO for each
+// line, and a FIFO that nobody holds loses what it buffers.
+func (s *session) end() {
+	// A shell that is gone may have left the FIFO full: do not wait.
+	s.cmdW.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	io.WriteString(s.cmdW, ".\n")
+}
+
 func (s *session) exited() bool { return s.dead || s.exiting }
+
+// deadCode is the status of a command sent to a shell that is gone: the
+// shell's own, or 1 if that was 0.
+func (s *session) deadCode() int {
+	if s.code == 0 {
+		return 1
+	}
+	return s.code
+}
 
 // bufSize is the read buffer for build output, and the FIFO size asked of
 // the kernel.
@@ -444,6 +462,15 @@ func newState() (*state, error) {
 	return st, nil
 }
 
+// shellOf is the shell the plan's commands run in: bash when the
+// buildspec's env.shell says so, else sh.
+func shellOf(p *build.Plan) string {
+	if p.Shell == build.ShellBash {
+		return "bash"
+	}
+	return "sh"
+}
+
 // Check reports a plan this executor cannot run.
 func (x *Executor) Check(p *build.Plan) error {
 	switch p.Shell {
@@ -473,13 +500,13 @@ func (x *Executor) Run(ctx context.Context, p *build.Plan, s build.Step, out io.
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	sess, err := x.session(ctx, st, p, s)
+	sess, err := x.session(ctx, st, p, s, out)
 	if err != nil {
 		return 0, err
 	}
 	code, err := x.exec(ctx, st, sess, s.Command, out)
 	if p.Version == "0.1" {
-		sess.cmdW.Close() // the shell's loop ends; it exits
+		sess.end()
 		sess.exiting = true
 	}
 	return code, err
@@ -507,7 +534,7 @@ func (x *Executor) RunList(ctx context.Context, p *build.Plan, steps []build.Ste
 		if err := ctx.Err(); err != nil {
 			return i, 0, err
 		}
-		sess, err := x.session(ctx, st, p, steps[i])
+		sess, err := x.session(ctx, st, p, steps[i], out)
 		if err != nil {
 			return i, 0, err
 		}
@@ -525,6 +552,10 @@ func (x *Executor) RunList(ctx context.Context, p *build.Plan, steps []build.Ste
 			}
 		}
 		h.Start(i)
+		if sess.dead {
+			h.End(i, sess.deadCode())
+			return i, sess.deadCode(), nil
+		}
 		if _, err := io.WriteString(sess.cmdW, b.String()); err != nil {
 			return i, 0, fmt.Errorf("send commands to the build's shell: %w", err)
 		}
@@ -572,8 +603,9 @@ func (x *Executor) pumpList(ctx context.Context, st *state, sess *session, out i
 }
 
 // session returns the shell step s runs in, started if need be, with the
-// step's environment applied.
-func (x *Executor) session(ctx context.Context, st *state, p *build.Plan, s build.Step) (*session, error) {
+// step's environment applied. What the shell prints meanwhile (a shell
+// that cannot start says why) goes to out.
+func (x *Executor) session(ctx context.Context, st *state, p *build.Plan, s build.Step, out io.Writer) (*session, error) {
 	sess := st.sessions[s.RunAs]
 	if p.Version == "0.1" || sess == nil || sess.exited() {
 		var err error
@@ -584,7 +616,7 @@ func (x *Executor) session(ctx context.Context, st *state, p *build.Plan, s buil
 		st.all = append(st.all, sess)
 	}
 	if exports := sess.pendingExports(s.Env); exports != "" {
-		if _, err := x.exec(ctx, st, sess, exports, io.Discard); err != nil {
+		if _, err := x.exec(ctx, st, sess, exports, out); err != nil {
 			return nil, err
 		}
 	}
@@ -647,7 +679,7 @@ func (x *Executor) start(ctx context.Context, st *state, p *build.Plan, user str
 	}
 	sess := &session{sid: sid, user: user, cmdW: w, state: statePath, env: map[string]string{}, defs: st.defsDone}
 	if user == "" {
-		_, err = fmt.Fprintf(st.ctlW, "s %d %s\n", sid, statePath)
+		_, err = fmt.Fprintf(st.ctlW, "s %d:%s %s\n", sid, shellOf(p), statePath)
 	} else {
 		err = x.startAs(ctx, st, p, sess)
 	}
@@ -682,7 +714,7 @@ func (x *Executor) startAs(ctx context.Context, st *state, p *build.Plan, sess *
 	ex, err := x.c.ExecCreate(ctx, st.id, client.ExecCreateOptions{
 		User:       sess.user,
 		WorkingDir: p.SrcDir,
-		Cmd:        []string{"sh", "-c", st.waiter, "waiter", st.loop, strconv.Itoa(sess.sid), sess.state},
+		Cmd:        []string{"sh", "-c", st.waiter, "waiter", st.loop, strconv.Itoa(sess.sid), sess.state, shellOf(p)},
 	})
 	if err == nil {
 		_, err = x.c.ExecStart(ctx, ex.ID, client.ExecStartOptions{Detach: true})
@@ -752,6 +784,10 @@ func (s *session) pendingExports(env []string) string {
 // exec has sess run one script and copies its output to out until the
 // script's sentinel.
 func (x *Executor) exec(ctx context.Context, st *state, sess *session, script string, out io.Writer) (int, error) {
+	if sess.dead {
+		// Its end is already read: no sentinel would come.
+		return sess.deadCode(), nil
+	}
 	line := ""
 	if n, ok := st.index[script]; ok && sess.defs {
 		line = "#" + strconv.Itoa(n) + "\n"
@@ -951,7 +987,7 @@ func (x *Executor) Drain(ctx context.Context, p *build.Plan, out io.Writer) erro
 	}
 	st.drained = true
 	for _, sess := range st.all {
-		sess.cmdW.Close()
+		sess.end()
 	}
 	// The output FIFO ends once no process of the build holds it. (The
 	// supervisor stays: the container ends with it.)
@@ -1030,7 +1066,7 @@ func (x *Executor) ReadVars(ctx context.Context, p *build.Plan, runAs string, na
 	}
 	// Straight to the output pipe, past any redirection of stdout.
 	var buf bytes.Buffer
-	if _, err := x.exec(ctx, st, sess, build.VarsScript(names, ">&62"), &buf); err != nil {
+	if _, err := x.exec(ctx, st, sess, build.VarsScript(names, ">"+outPath), &buf); err != nil {
 		return nil, err
 	}
 	return build.VarsValues(buf.Bytes(), names), nil
@@ -1043,12 +1079,12 @@ func (x *Executor) Expand(ctx context.Context, p *build.Plan, runAs string, word
 	if err != nil {
 		return nil, err
 	}
-	sess, err := x.session(ctx, st, p, build.Step{RunAs: runAs})
+	sess, err := x.session(ctx, st, p, build.Step{RunAs: runAs}, out)
 	if err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if _, err := x.exec(ctx, st, sess, build.ExpansionScript(words, ">&62"), &buf); err != nil {
+	if _, err := x.exec(ctx, st, sess, build.ExpansionScript(words, ">"+outPath), &buf); err != nil {
 		return nil, err
 	}
 	return build.ExpansionValues(buf.Bytes(), words, out)

@@ -6,6 +6,8 @@ import "strings"
 const (
 	// ctlMount is where the build's control directory is mounted.
 	ctlMount = "/codebuild/output/.codeyard"
+	// outPath is the output FIFO: the build's output and the sentinels.
+	outPath = ctlMount + "/out"
 	// scriptName is $0 of the build's shells, as in CodeBuild.
 	scriptName = "/codebuild/output/tmp/script.sh"
 )
@@ -14,7 +16,8 @@ const (
 // build's shells, $2 the waiter that runs one. It reads lines from the ctl
 // FIFO:
 //
-//	s <sid> <state>  start a shell (in the background) as the container's user
+//	s <sid>:<shell> <state>  start a shell (sh or bash, in the background)
+//	                 as the container's user
 //	o <user> <dir>   give the source directory to a run-as user
 //	k                send SIGTERM to every other process of the container
 //
@@ -23,7 +26,7 @@ const supervisor = `d=` + ctlMount + `
 exec 3<"$d/ctl" </dev/null
 while read -r __op __a __b <&3; do
 case $__op in
-s) sh -c "$2" waiter "$1" "$__a" "$__b" 3<&- & ;;
+s) sh -c "$2" waiter "$1" "${__a%%:*}" "$__b" "${__a#*:}" 3<&- & ;;
 o) chown -R "$__a" "$__b" 2>/dev/null ;;
 k) kill -TERM -1 2>/dev/null ;;
 esac
@@ -31,31 +34,44 @@ done
 `
 
 // waiter runs one shell ($1 is the loop, $2 the shell's id, $3 its state
-// file) on the build's FIFOs, and reports its end with a "w" sentinel that
-// names it, so a shell killed without an EXIT trap still ends its command.
+// file, $4 the shell: sh or bash) on the build's FIFOs, and reports its
+// end with a "w" sentinel that names it, so a shell killed without an
+// EXIT trap still ends its command.
 const waiter = `d=` + ctlMount + `
-sh -c "$1" ` + scriptName + ` "$3" </dev/null 61<"$d/c$2" >"$d/out" 2>&1 62>&1
+if command -v "$4" >/dev/null 2>&1; then
+"$4" -c "$1" ` + scriptName + ` "$3" "$2" </dev/null >"$d/out" 2>&1
 __cy_s=$?
+else
+printf 'shell %s: not found in the build image\n' "$4" >"$d/out"
+__cy_s=127
+fi
 printf '\036cy@NONCE@:w%s:%d\n' "$2" "$__cy_s" >"$d/out"
 `
 
 // loop is the script each shell runs; see package shell, whose loop this
 // is, adapted: the build's environment and the plan's commands come from
-// files of the control directory, the state file is $1, and the
-// descriptors are used directly (>&62, <&61) rather than reopened.
+// files of the control directory, the state file is $1 and the shell's
+// id $2. It reads each command line from its FIFO by path and writes
+// each sentinel to the output FIFO by path: no descriptor of its own
+// stays open across a command (0-9 are the commands', and dash, the
+// /bin/sh of Debian and Ubuntu images, has no redirection of higher
+// ones). The FIFO keeps lines written ahead, as codeyard holds both of
+// its ends; a "." line ends the loop.
 const loop = `__cy_r=
 __cy_x=
 __cy_nl='
 '
 __cy_state=$1
-shift
+__cy_in=` + ctlMount + `/c$2
+shift 2
 . ` + ctlMount + `/env
 if [ -n "$__cy_state" ] && [ -f "$__cy_state" ]; then . "$__cy_state"; cd "$PWD" 2>/dev/null; rm -f "$__cy_state"; fi
 if [ -f ` + ctlMount + `/defs ]; then . ` + ctlMount + `/defs; fi
-trap '{ __cy_s=$?; set +euxv; } 2>/dev/null; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "${BASH_VERSION-}" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy@NONCE@:x:%d\n" "$__cy_s" >&62; fi' EXIT
+trap '{ __cy_s=$?; set +euxv; } 2>/dev/null; if [ -n "$__cy_r" ]; then if [ -n "$__cy_state" ]; then { export PWD; export -p; if [ -n "${BASH_VERSION-}" ]; then declare -f; fi; } > "$__cy_state" 2>/dev/null; fi; printf "\036cy@NONCE@:x:%d\n" "$__cy_s" >` + outPath + `; fi' EXIT
 __cy_f=
-while IFS= read -r __cy_l <&61; do
+while IFS= read -r __cy_l <"$__cy_in"; do
 case $__cy_l in
+.) break ;;
 =*) __cy_f= __cy_l=${__cy_l#?} ;;
 +*) [ -n "$__cy_f" ] && continue; __cy_l=${__cy_l#?} ;;
 esac
@@ -74,7 +90,7 @@ case $__cy_o in *v*) __cy_x="$__cy_x set -v;";; esac ;;
 esac
 __cy_r=
 [ "$__cy_s" -eq 0 ] || __cy_f=1
-printf '\036cy@NONCE@:r:%d\n' "$__cy_s" >&62
+printf '\036cy@NONCE@:r:%d\n' "$__cy_s" >` + outPath + `
 done
 `
 
