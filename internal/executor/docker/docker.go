@@ -49,8 +49,12 @@ type engine struct {
 	o     Options
 	owner string // this process, as the io.codeyard.owner label gives it
 
-	mu   sync.Mutex // guards runs
+	mu   sync.Mutex // guards runs and leftover
 	runs map[string]*state
+	// leftover holds the containers Destroy could not remove (the engine
+	// was away): their processes have ended, and the next Setup removes
+	// them.
+	leftover []string
 }
 
 // Environment is what a project's environment asks of its container.
@@ -255,6 +259,7 @@ func (x *Executor) Setup(ctx context.Context, p *build.Plan) error {
 	if err != nil {
 		return err
 	}
+	x.removeLeftovers(ctx)
 	st, err := newState()
 	if err != nil {
 		return err
@@ -1107,7 +1112,13 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 	if st.id != "" {
 		st.stopped = true
 		if _, rerr := x.c.ContainerRemove(ctx, st.id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); rerr != nil && !isNotFound(rerr) {
-			err = fmt.Errorf("remove the build container: %w", rerr)
+			// Closing the files below ends the container's supervisor,
+			// and with it every process of the build; the container
+			// itself goes at the next Setup (or the next start's Reap).
+			err = fmt.Errorf("remove the build container (left stopped, removed once the engine answers): %w", rerr)
+			x.mu.Lock()
+			x.leftover = append(x.leftover, st.id)
+			x.mu.Unlock()
 		}
 	}
 	for path, o := range st.owners {
@@ -1116,6 +1127,25 @@ func (x *Executor) Destroy(ctx context.Context, p *build.Plan) error {
 	st.closeFiles()
 	os.RemoveAll(st.dir)
 	return err
+}
+
+// removeLeftovers removes the containers earlier Destroys left behind.
+func (x *Executor) removeLeftovers(ctx context.Context) {
+	x.mu.Lock()
+	ids := x.leftover
+	x.leftover = nil
+	x.mu.Unlock()
+	var keep []string
+	for _, id := range ids {
+		if _, err := x.c.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) > 0 {
+		x.mu.Lock()
+		x.leftover = append(x.leftover, keep...)
+		x.mu.Unlock()
+	}
 }
 
 func (st *state) closeFiles() {
