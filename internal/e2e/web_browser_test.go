@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 )
 
@@ -361,6 +362,29 @@ func TestWebUI(t *testing.T) {
 		t.Errorf("the dashboard is wider than a phone's screen")
 	}
 
+	// Dark theme: the viewer's preference picks it, and a log page reads.
+	run("dark theme",
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
+			return err
+		}),
+		chromedp.Navigate(srv.endpoint+"/_codeyard/"), chromedp.WaitVisible(id("recent-h")), shot("22-dark-dashboard"))
+	if bg := eval(`getComputedStyle(document.body).backgroundColor`); !darkColor(bg) {
+		t.Errorf("dark theme: the page's background is %s", bg)
+	}
+
 	run("sign out", chromedp.Click(xp(`//button[text()="Sign out"]`)), chromedp.WaitVisible(id("name")),
 		chromedp.Navigate(srv.endpoint+"/_codeyard/projects"), chromedp.WaitVisible(id("name")))
+}
+
+// darkColor reports whether a CSS rgb()/rgba() colour is dark (each
+// channel under 80).
+func darkColor(css string) bool {
+	var r, g, b int
+	if _, err := fmt.Sscanf(strings.TrimPrefix(strings.TrimPrefix(css, "rgba("), "rgb("), "%d, %d, %d", &r, &g, &b); err != nil {
+		return false
+	}
+	return r < 80 && g < 80 && b < 80
 }
