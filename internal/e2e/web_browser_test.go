@@ -19,14 +19,15 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// webBuildspec prints HTML, a script tag and colours (which the page must
-// show as text), then lines slowly enough to watch them arrive, and
-// writes a JUnit report with a failure.
+// webBuildspec prints the project's GREETING, HTML, a script tag and
+// colours (which the page must show as text), then lines slowly enough to
+// watch them arrive, and writes a JUnit report with a failure.
 const webBuildspec = `version: 0.2
 phases:
   build:
     commands:
       - sleep ${PAUSE:-0}
+      - echo "greeting is $GREETING"
       - printf '\033[31mred alert\033[0m and <b>not bold</b> <script>window.pwned=1</script> <img src=x onerror=window.pwned=2>\n'
       - for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "tick $i"; sleep 0.25; done
       - |
@@ -68,12 +69,13 @@ func screenshots(t *testing.T) string {
 }
 
 // TestWebUI drives the web UI in headless Chromium against the real
-// server: sign in, create a project through the form, start a build and
-// watch its log lines arrive live, open its test report, stop a build,
-// see a 404, open the report group's trend charts, edit the project to
-// upload artifacts and download one, search the log and follow a line's
-// permalink, open a batch build's graph, add a webhook, look at the
-// dashboard at a phone's width, sign out. Each page is saved as a
+// server: sign in, create a project with an environment variable through
+// the form, start a build and watch its log lines (the variable's among
+// them) arrive live, open its test report, stop a build, see a 404, open
+// the report group's trend charts, edit the project to upload artifacts
+// and add a variable, download an artifact, search the log and follow a
+// line's permalink, open a batch build's graph, add a webhook, look at
+// the dashboard at a phone's width, sign out. Each page is saved as a
 // screenshot.
 func TestWebUI(t *testing.T) {
 	t.Parallel()
@@ -182,7 +184,11 @@ func TestWebUI(t *testing.T) {
 		chromedp.SetValue(css(`#name`), "web-demo"),
 		chromedp.SetValue(css(`#description`), "made in the browser"),
 		chromedp.SetValue(css(`#buildspec`), webBuildspec),
+		chromedp.SetValue(css(`#envName-0`), "GREETING"), chromedp.SetValue(css(`#envValue-0`), "hello from the form"),
 		chromedp.Click(css(`form.card button[type=submit]`)), chromedp.WaitVisible(xp(`//h2[text()="Build history"]`)), shot("04-project"))
+	if vars := text("#project-vars tbody"); !strings.Contains(vars, "GREETING") || !strings.Contains(vars, "hello from the form") || !strings.Contains(vars, "PLAINTEXT") {
+		t.Errorf("project page's variables: %q, want GREETING, its value and PLAINTEXT", vars)
+	}
 
 	// Start a build and see its lines arrive while the page stays.
 	run("start build",
@@ -201,6 +207,12 @@ func TestWebUI(t *testing.T) {
 	// The build's end reloads the page with its final state.
 	waitStatus("SUCCEEDED")
 	run("build ended", chromedp.WaitVisible(id("L14")), shot("06-build-done"))
+	// logLine waits for the build page's log to show a line (through the
+	// reload that the build's end makes).
+	logLine := func(line string) chromedp.Action[chromedp.Void] {
+		return chromedp.WaitVisible(xp(`//*[@id="log"]//*[contains(concat(" ", @class, " "), " t ") and normalize-space(.)=` + fmt.Sprintf("%q", line) + `]`))
+	}
+	run("project's variable in the log", logLine("greeting is hello from the form"))
 	pwned, red := eval(`String(window.pwned)`), text(".log .f1")
 	line := eval(`document.querySelector(".log .f1").closest(".l").querySelector(".t").textContent`)
 	if pwned != "undefined" || !strings.Contains(line, "<script>window.pwned=1</script>") || !strings.Contains(line, "<b>not bold</b>") || red != "red alert" {
@@ -248,13 +260,17 @@ func TestWebUI(t *testing.T) {
 		chromedp.SetValue(css(`#artifactsType`), "S3"), chromedp.SetValue(css(`#artifactsLocation`), "Not_A_Bucket"),
 		chromedp.SetValue(css(`#artifactsName`), "web.zip"), chromedp.SetValue(css(`#artifactsPackaging`), "ZIP"),
 		chromedp.Click(css(`form.card button[type=submit]`)), chromedp.WaitVisible(id("artifactsLocation-err")), shot("14-project-edit-error"))
-	if v := eval(`document.getElementById("description").value`); v != "made in the browser" {
-		t.Errorf("edit form after an error: description %q, want the value kept", v)
+	if v, name, value := eval(`document.getElementById("description").value`), eval(`document.getElementById("envName-0").value`), eval(`document.getElementById("envValue-0").value`); v != "made in the browser" || name != "GREETING" || value != "hello from the form" {
+		t.Errorf("edit form after an error: description %q, variable %s=%q; want the values kept", v, name, value)
 	}
+	// The page's script adds a row after the form's empty ones.
+	rows := eval(`String(document.querySelectorAll("#vars tr").length)`)
 	run("edit project",
 		chromedp.SetValue(css(`#artifactsLocation`), "web-artifacts"),
 		chromedp.SetValue(css(`#description`), "edited in the browser"),
-		chromedp.SetValue(css(`#buildspec`), "version: 0.2\nphases:\n  build:\n    commands:\n      - echo made by codeyard > out.txt\nartifacts:\n  files: [out.txt]\n"),
+		chromedp.SetValue(css(`#buildspec`), "version: 0.2\nphases:\n  build:\n    commands:\n      - echo \"greeting=$GREETING extra=$EXTRA\"\n      - echo made by codeyard > out.txt\nartifacts:\n  files: [out.txt]\n"),
+		chromedp.Click(css(`#add-var`)), chromedp.WaitVisible(id("envName-"+rows)),
+		chromedp.SetValue(css(`#envName-`+rows), "EXTRA"), chromedp.SetValue(css(`#envValue-`+rows), "added by script"),
 		chromedp.Click(css(`form.card button[type=submit]`)), chromedp.WaitVisible(xp(`//h2[text()="Build history"]`)), shot("15-project-edited"))
 	if p := text("main > p"); p != "edited in the browser" {
 		t.Errorf("project page after the edit says %q, want the new description", p)
@@ -266,6 +282,7 @@ func TestWebUI(t *testing.T) {
 		chromedp.Click(css(`form.start button[type=submit]`)), chromedp.WaitVisible(id("log")))
 	waitStatus("SUCCEEDED")
 	run("artifacts", chromedp.WaitVisible(css(`.files a`)), shot("16-build-artifacts"))
+	run("edited variables in the log", logLine("greeting=hello from the form extra=added by script"))
 	downloads := t.TempDir()
 	begin := chromedp.Events(ctx, browser.DownloadWillBegin)
 	progress := chromedp.Events(ctx, browser.DownloadProgress)

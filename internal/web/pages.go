@@ -42,6 +42,8 @@ var funcs = template.FuncMap{
 	"batchURL":  batchURL,
 	"deref1":    func(p *bool) bool { return p != nil && *p },
 	"filter":    filterText,
+	"inc":       func(i int) int { return i + 1 },
+	"multiline": func(s string) bool { return strings.ContainsAny(s, "\r\n") },
 	// lastPhase reports whether a phase is the one a build (COMPLETED)
 	// or a batch (its status) ends in, which has no status of its own.
 	"lastPhase": func(t string) bool {

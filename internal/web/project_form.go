@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -22,7 +24,25 @@ type projectForm struct {
 	Buildspec, Image, ComputeType, Timeout string
 	ArtifactsType, ArtifactsLocation       string
 	ArtifactsName, ArtifactsPackaging      string
-	Errors                                 map[string]string
+	// Vars are the project's environment variables: the form's rows
+	// that are not empty, in order. The messages about row i are under
+	// envName-i, envValue-i and envType-i in Errors.
+	Vars   []cb.EnvironmentVariable
+	Errors map[string]string
+}
+
+// blankVarRows is how many empty rows the form adds below the project's
+// environment variables, for new ones without the page's script.
+const blankVarRows = 3
+
+// Rows are the form's environment variable rows: the variables, then
+// blankVarRows empty rows.
+func (f *projectForm) Rows() []cb.EnvironmentVariable {
+	rows := slices.Clip(f.Vars)
+	for range blankVarRows {
+		rows = append(rows, cb.EnvironmentVariable{Type: "PLAINTEXT"})
+	}
+	return rows
 }
 
 var (
@@ -31,7 +51,75 @@ var (
 	computeTypes   = []string{"BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"}
 	artifactTypes  = []string{"NO_ARTIFACTS", "S3"}
 	packagingTypes = []string{"NONE", "ZIP"}
+	varTypes       = []string{"PLAINTEXT", "PARAMETER_STORE", "SECRETS_MANAGER"}
 )
+
+// maxVarLen is the longest NAME=value an environment variable can be:
+// Linux refuses to start a process with a longer one (MAX_ARG_STRLEN,
+// 128 KiB with the terminating NUL).
+const maxVarLen = 128<<10 - 1
+
+// envNameError is what is wrong with an environment variable's name, ""
+// when nothing: the names a buildspec's env may not have either (see
+// buildspec's envName).
+func envNameError(name string) string {
+	switch {
+	case name == "":
+		return "A name is required."
+	case strings.ContainsAny(name, "=\x00"):
+		return "A name cannot contain = or NUL."
+	case strings.HasPrefix(name, "CODEBUILD_"):
+		return "Names starting with CODEBUILD_ are reserved for CodeBuild's own variables."
+	}
+	return ""
+}
+
+// readVars reads the form's environment variable rows (envName, envValue
+// and envType, repeated), skips the empty ones and checks the others.
+// Values are kept as typed, but for line ends: a textarea sends CRLF.
+func readVars(r *http.Request, errs map[string]string) []cb.EnvironmentVariable {
+	names, values, types := r.PostForm["envName"], r.PostForm["envValue"], r.PostForm["envType"]
+	at := func(s []string, i int) string {
+		if i < len(s) {
+			return s[i]
+		}
+		return ""
+	}
+	vars := []cb.EnvironmentVariable{}
+	seen := map[string]bool{}
+	for i := range max(len(names), len(values), len(types)) {
+		v := cb.EnvironmentVariable{Name: strings.TrimSpace(at(names, i)), Value: strings.ReplaceAll(at(values, i), "\r\n", "\n"), Type: strings.TrimSpace(at(types, i))}
+		if v.Name == "" && v.Value == "" {
+			continue
+		}
+		n := strconv.Itoa(len(vars))
+		if v.Type == "" {
+			v.Type = "PLAINTEXT"
+		}
+		if msg := envNameError(v.Name); msg != "" {
+			errs["envName-"+n] = msg
+		} else if seen[v.Name] {
+			errs["envName-"+n] = "Another variable has this name."
+		}
+		seen[v.Name] = true
+		switch {
+		case !slices.Contains(varTypes, v.Type):
+			errs["envType-"+n] = "Choose PLAINTEXT, PARAMETER_STORE or SECRETS_MANAGER."
+		case v.Type != "PLAINTEXT":
+			v.Value = strings.TrimSpace(v.Value)
+			if v.Value == "" && v.Type == "PARAMETER_STORE" {
+				errs["envValue-"+n] = "The name of the Parameter Store parameter to read is required."
+			} else if v.Value == "" {
+				errs["envValue-"+n] = "The secret to read is required: secret-id, or secret-id:json-key:version-stage:version-id."
+			}
+		}
+		if len(v.Name)+1+len(v.Value) > maxVarLen {
+			errs["envValue-"+n] = fmt.Sprintf("Too long: name and value together can be at most %d bytes.", maxVarLen-1)
+		}
+		vars = append(vars, v)
+	}
+	return vars
+}
 
 type projectFormData struct {
 	Form           projectForm
@@ -40,6 +128,7 @@ type projectFormData struct {
 	ComputeTypes   []string
 	ArtifactTypes  []string
 	PackagingTypes []string
+	VarTypes       []string
 }
 
 func (s *Server) renderProjectForm(w http.ResponseWriter, r *http.Request, status int, f projectForm, edit bool) error {
@@ -48,7 +137,7 @@ func (s *Server) renderProjectForm(w http.ResponseWriter, r *http.Request, statu
 		title = "Edit " + f.Name
 	}
 	s.render(w, r, status, "project_form", &page{Title: title, Nav: "projects", Session: sessionOf(r), Data: &projectFormData{
-		Form: f, Edit: edit, SourceTypes: sourceTypes, ComputeTypes: computeTypes, ArtifactTypes: artifactTypes, PackagingTypes: packagingTypes,
+		Form: f, Edit: edit, SourceTypes: sourceTypes, ComputeTypes: computeTypes, ArtifactTypes: artifactTypes, PackagingTypes: packagingTypes, VarTypes: varTypes,
 	}})
 	return nil
 }
@@ -61,6 +150,7 @@ func readProjectForm(r *http.Request, name string) projectForm {
 		SourceVersion: v("sourceVersion"), Buildspec: r.PostFormValue("buildspec"), Image: v("image"), ComputeType: v("computeType"),
 		Timeout: v("timeout"), ArtifactsType: v("artifactsType"), ArtifactsLocation: v("artifactsLocation"),
 		ArtifactsName: v("artifactsName"), ArtifactsPackaging: v("artifactsPackaging"), Errors: map[string]string{}}
+	f.Vars = readVars(r, f.Errors)
 	if name != "" {
 		f.Name = name
 	} else if !projectNameRE.MatchString(f.Name) {
@@ -130,6 +220,10 @@ func formOf(p *cb.Project) projectForm {
 	}
 	if e := p.Environment; e != nil {
 		f.Image, f.ComputeType = e.Image, e.ComputeType
+		for _, v := range e.EnvironmentVariables {
+			v.Type = cmp.Or(v.Type, "PLAINTEXT")
+			f.Vars = append(f.Vars, v)
+		}
 	}
 	if a := p.Artifacts; a != nil && a.Type != "" {
 		f.ArtifactsType, f.ArtifactsLocation, f.ArtifactsName, f.ArtifactsPackaging = a.Type, a.Location, a.Name, a.Packaging
@@ -150,6 +244,7 @@ func (f *projectForm) apply(src *cb.ProjectSource, env *cb.ProjectEnvironment, a
 		e = *env
 	}
 	e.Image, e.ComputeType = f.Image, f.ComputeType
+	e.EnvironmentVariables = append([]cb.EnvironmentVariable{}, f.Vars...)
 	var a cb.ProjectArtifacts
 	if art != nil && art.Type == f.ArtifactsType {
 		a = *art
@@ -170,6 +265,8 @@ func (f *projectForm) serviceError(err error) error {
 	case errors.As(err, &ie):
 		msg := strings.ToLower(ie.Message)
 		switch {
+		case strings.Contains(msg, "environment variable"):
+			f.Errors["env"] = ie.Message
 		case strings.Contains(msg, "artifact"):
 			f.Errors["artifactsLocation"] = ie.Message
 		case strings.Contains(msg, "buildspec"):

@@ -921,3 +921,148 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("POST delete of a missing webhook = %d, want 404", code)
 	}
 }
+
+// varsForm is a project form with environment variable rows: each row
+// is name, value and type.
+func varsForm(csrf, name string, rows ...[3]string) url.Values {
+	form := url.Values{"csrf": {csrf}, "name": {name}, "sourceType": {"NO_SOURCE"}, "buildspec": {"version: 0.2\nphases: {build: {commands: [env]}}\n"},
+		"image": {"aws/codebuild/standard:7.0"}, "computeType": {"BUILD_GENERAL1_SMALL"}, "timeout": {"60"}, "artifactsType": {"NO_ARTIFACTS"}}
+	for _, r := range rows {
+		form.Add("envName", r[0])
+		form.Add("envValue", r[1])
+		form.Add("envType", r[2])
+	}
+	return form
+}
+
+func TestProjectVariables(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.client(t)
+	csrf := f.login(t, c, "admin", "admin-password")
+	create := f.srv.URL + web.Prefix + "projects"
+
+	code, body, _ := get(t, c, create+"/new")
+	if code != 200 || strings.Count(body, `name="envName"`) != 3 || !strings.Contains(body, `id="envType-2" name="envType"`) {
+		t.Fatalf("GET new project = %d, want 3 empty variable rows:\n%s", code, body)
+	}
+
+	tests := []struct {
+		name  string
+		rows  [][3]string
+		field string // the field whose message the answer shows
+	}{
+		{"value without a name", [][3]string{{"", "x", "PLAINTEXT"}}, "envName-0"},
+		{"reserved name", [][3]string{{"CODEBUILD_X", "x", "PLAINTEXT"}}, "envName-0"},
+		{"name with =", [][3]string{{"A=B", "x", "PLAINTEXT"}}, "envName-0"},
+		{"duplicate name", [][3]string{{"A", "1", "PLAINTEXT"}, {"", "", "PLAINTEXT"}, {"A", "2", "PLAINTEXT"}}, "envName-1"},
+		{"parameter without a name", [][3]string{{"P", " ", "PARAMETER_STORE"}}, "envValue-0"},
+		{"secret without an id", [][3]string{{"S", "", "SECRETS_MANAGER"}}, "envValue-0"},
+		{"type", [][3]string{{"A", "1", "PLAINTEXT"}, {"T", "x", "BOGUS"}}, "envType-1"},
+		{"long value", [][3]string{{"BIG", strings.Repeat("x", 128<<10), "PLAINTEXT"}}, "envValue-0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body, _ := post(t, c, create, varsForm(csrf, "bad", tt.rows...))
+			if code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="`+tt.field+`-err"`) || !strings.Contains(body, `aria-describedby="`+tt.field+`-err"`) {
+				t.Errorf("POST project with a bad variable = %d, want 422 with a message next to %s:\n%s", code, tt.field, body)
+			}
+			if tt.rows[0][0] != "" && !strings.Contains(body, `id="envName-0" name="envName" value="`+tt.rows[0][0]+`"`) {
+				t.Errorf("the refused form lost the row's name %q", tt.rows[0][0])
+			}
+		})
+	}
+	if ps, _, _ := f.svc.Projects(context.Background(), []string{"bad"}); len(ps) != 0 {
+		t.Errorf("a refused form made a project")
+	}
+
+	// Empty rows are skipped; the types are kept.
+	form := varsForm(csrf, "vars", [3]string{"GREETING", " hello world ", "PLAINTEXT"}, [3]string{"", "", "PARAMETER_STORE"},
+		[3]string{"API_TOKEN", "s3cr3t-plain", "PLAINTEXT"}, [3]string{"DB_PASSWORD", " /prod/db/password ", "PARAMETER_STORE"},
+		[3]string{"GH", "github:token", "SECRETS_MANAGER"})
+	if code, body, h := post(t, c, create, form); code != http.StatusSeeOther || h.Get("Location") != web.Prefix+"projects/vars" {
+		t.Fatalf("POST project with variables = %d %s:\n%s", code, h.Get("Location"), body)
+	}
+	want := []cb.EnvironmentVariable{{Name: "GREETING", Value: " hello world ", Type: "PLAINTEXT"}, {Name: "API_TOKEN", Value: "s3cr3t-plain", Type: "PLAINTEXT"},
+		{Name: "DB_PASSWORD", Value: "/prod/db/password", Type: "PARAMETER_STORE"}, {Name: "GH", Value: "github:token", Type: "SECRETS_MANAGER"}}
+	ps, _, _ := f.svc.Projects(context.Background(), []string{"vars"})
+	if got := ps[0].Environment.EnvironmentVariables; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("project's variables = %+v, want %+v", got, want)
+	}
+
+	// The project page lists them: references as they are, plaintext
+	// values unless their names look like secrets.
+	_, body, _ = get(t, c, f.srv.URL+web.Prefix+"projects/vars")
+	for _, s := range []string{`<code>GREETING</code></th><td><code> hello world </code></td><td>PLAINTEXT</td>`,
+		`<code>API_TOKEN</code></th><td><code>••••••</code></td>`, `<code>DB_PASSWORD</code></th><td><code>/prod/db/password</code></td><td>PARAMETER_STORE</td>`,
+		`<code>GH</code></th><td><code>github:token</code></td><td>SECRETS_MANAGER</td>`} {
+		if !strings.Contains(body, s) {
+			t.Errorf("project page lacks %s", s)
+		}
+	}
+	if strings.Contains(body, "s3cr3t-plain") {
+		t.Errorf("project page shows the value of API_TOKEN")
+	}
+
+	// Another project's other settings, which the form does not show,
+	// survive an edit of its variables.
+	_, err := f.svc.CreateProject(context.Background(), codebuild.Caller{Region: "us-east-1", Account: "000000000000"}, &cb.CreateProjectInput{
+		Name: "keep", Source: &cb.ProjectSource{Type: "NO_SOURCE", Buildspec: "version: 0.2"}, Artifacts: &cb.ProjectArtifacts{Type: "NO_ARTIFACTS"},
+		Environment: &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: "img", ComputeType: "BUILD_GENERAL1_SMALL", PrivilegedMode: new(true),
+			EnvironmentVariables: []cb.EnvironmentVariable{{Name: "OLD", Value: "1"}, {Name: "MULTI", Value: "a\nb", Type: "PLAINTEXT"}, {Name: "REF", Value: "/p", Type: "PARAMETER_STORE"}}},
+		ServiceRole: "arn:aws:iam::000000000000:role/r", ConcurrentBuildLimit: new(int64(2)),
+		BuildBatchConfig: &cb.ProjectBuildBatchConfig{ServiceRole: "arn:aws:iam::000000000000:role/b"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := f.srv.URL + web.Prefix + "projects/keep/edit"
+	_, body, _ = get(t, c, edit)
+	for _, s := range []string{`id="envName-0" name="envName" value="OLD"`, `id="envValue-0" name="envValue" value="1"`,
+		`<textarea id="envValue-1" name="envValue" rows="3" aria-label="Value of variable 2" spellcheck="false">a` + "\n" + `b</textarea>`,
+		`id="envValue-2" name="envValue" value="/p"`, `<option selected>PARAMETER_STORE</option>`, `id="envName-5" name="envName" value=""`} {
+		if !strings.Contains(body, s) {
+			t.Errorf("edit form lacks %s", s)
+		}
+	}
+	form = varsForm(csrf, "", [3]string{"", "", "PLAINTEXT"}, [3]string{"MULTI", "a\r\nb\r\nc", "PLAINTEXT"}, [3]string{"REF", "/p", "PARAMETER_STORE"}, [3]string{"NEW", "2", "PLAINTEXT"})
+	form.Set("image", "img")
+	if code, body, _ := post(t, c, edit, form); code != http.StatusSeeOther {
+		t.Fatalf("POST edit of variables = %d:\n%s", code, body)
+	}
+	ps, _, _ = f.svc.Projects(context.Background(), []string{"keep"})
+	p := ps[0]
+	want = []cb.EnvironmentVariable{{Name: "MULTI", Value: "a\nb\nc", Type: "PLAINTEXT"}, {Name: "REF", Value: "/p", Type: "PARAMETER_STORE"}, {Name: "NEW", Value: "2", Type: "PLAINTEXT"}}
+	if fmt.Sprint(p.Environment.EnvironmentVariables) != fmt.Sprint(want) {
+		t.Errorf("edited variables = %+v, want %+v", p.Environment.EnvironmentVariables, want)
+	}
+	if p.BuildBatchConfig == nil || p.BuildBatchConfig.ServiceRole != "arn:aws:iam::000000000000:role/b" || deref(p.ConcurrentBuildLimit) != 2 ||
+		p.Environment.PrivilegedMode == nil || !*p.Environment.PrivilegedMode {
+		t.Errorf("the edit changed settings the form does not show: batch %+v, concurrent limit %v, privileged %v", p.BuildBatchConfig, p.ConcurrentBuildLimit, p.Environment.PrivilegedMode)
+	}
+	// Emptying every row removes every variable.
+	if code, body, _ := post(t, c, edit, varsForm(csrf, "")); code != http.StatusSeeOther {
+		t.Fatalf("POST edit without variables = %d:\n%s", code, body)
+	}
+	if ps, _, _ = f.svc.Projects(context.Background(), []string{"keep"}); len(ps[0].Environment.EnvironmentVariables) != 0 {
+		t.Errorf("variables after emptying the rows: %+v", ps[0].Environment.EnvironmentVariables)
+	}
+
+	// Missing tokens and read-only users are refused; both read the list.
+	if code, _, _ := post(t, c, create, varsForm("", "nocsrf", [3]string{"A", "1", "PLAINTEXT"})); code != http.StatusForbidden {
+		t.Errorf("POST project without csrf = %d, want 403", code)
+	}
+	rc := f.client(t)
+	rcsrf := f.login(t, rc, "viewer", "viewer-password")
+	for _, u := range []string{create, f.srv.URL + web.Prefix + "projects/vars/edit"} {
+		if code, _, _ := post(t, rc, u, varsForm(rcsrf, "ro", [3]string{"A", "1", "PLAINTEXT"})); code != http.StatusForbidden {
+			t.Errorf("read-only POST %s = %d, want 403", u, code)
+		}
+	}
+	if code, body, _ := get(t, rc, f.srv.URL+web.Prefix+"projects/vars"); code != 200 || !strings.Contains(body, `id="project-vars"`) {
+		t.Errorf("read-only project page = %d, lists the variables: %v", code, strings.Contains(body, `id="project-vars"`))
+	}
+	if code, _, _ := post(t, c, f.srv.URL+web.Prefix+"projects/nope/edit", varsForm(csrf, "")); code != http.StatusNotFound {
+		t.Errorf("POST edit of a missing project = %d, want 404", code)
+	}
+}

@@ -1,5 +1,6 @@
 // codeyard's own script: times in the viewer's time zone, the live log
-// (follow the end, reload the page when the build ends) and line links.
+// (follow the end, reload the page when the build ends), line links and
+// the project form's "Add a variable".
 // The pages work without it.
 (function () {
   'use strict';
@@ -23,9 +24,32 @@
     var line = document.getElementById('L' + m[1]);
     if (line) line.classList.add('hl');
   }
+  // The project form's "Add a variable": a copy of the last (empty) row
+  // of environment variables, numbered after it.
+  function varRows() {
+    var add = document.getElementById('add-var');
+    var rows = document.getElementById('vars');
+    if (!add || !rows || !rows.lastElementChild) return;
+    add.hidden = false;
+    add.addEventListener('click', function () {
+      var n = rows.children.length;
+      var row = rows.lastElementChild.cloneNode(true);
+      row.querySelectorAll('.err').forEach(function (e) { e.remove(); });
+      row.querySelectorAll('[name]').forEach(function (el) {
+        el.id = el.name + '-' + n;
+        el.removeAttribute('aria-invalid');
+        el.removeAttribute('aria-describedby');
+        el.setAttribute('aria-label', el.getAttribute('aria-label').replace(/\d+$/, String(n + 1)));
+        if (el.tagName === 'SELECT') el.selectedIndex = 0; else el.value = '';
+      });
+      rows.append(row);
+      row.querySelector('input').focus();
+    });
+  }
   document.addEventListener('DOMContentLoaded', function () {
     localTimes(document);
     highlight();
+    varRows();
     new MutationObserver(function (ms) {
       ms.forEach(function (m) { m.addedNodes.forEach(function (n) { if (n.querySelectorAll) localTimes(n); }); });
     }).observe(document.body, { childList: true, subtree: true });
