@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,12 @@ reports:
     file-format: JUNITXML
 `
 
+// webGraphBuildspec is graphBuildspec whose builds wait while the file
+// $HOLD exists, so that a batch started from the UI is still running
+// when the test stops it.
+const webGraphBuildspec = graphBuildspec + `      - while [ -n "$HOLD" ] && [ -e "$HOLD" ]; do sleep 0.1; done
+`
+
 func chromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
@@ -74,9 +81,9 @@ func screenshots(t *testing.T) string {
 // them) arrive live, open its test report, stop a build, see a 404, open
 // the report group's trend charts, edit the project to upload artifacts
 // and add a variable, download an artifact, search the log and follow a
-// line's permalink, open a batch build's graph, add a webhook, look at
-// the dashboard at a phone's width, sign out. Each page is saved as a
-// screenshot.
+// line's permalink, open a batch build's graph, start a batch build, stop
+// it and retry it, add a webhook, look at the dashboard at a phone's
+// width, sign out. Each page is saved as a screenshot.
 func TestWebUI(t *testing.T) {
 	t.Parallel()
 	exe := chromium(t)
@@ -344,7 +351,7 @@ func TestWebUI(t *testing.T) {
 
 	// A batch build of a git project: its page draws the build graph.
 	cbc := srv.codebuild()
-	repo, _ := gitRepo(t, map[string]string{"buildspec.yml": graphBuildspec, "package.yml": packageBuildspec, "message.txt": "hello from git\n"})
+	repo, _ := gitRepo(t, map[string]string{"buildspec.yml": webGraphBuildspec, "package.yml": packageBuildspec, "message.txt": "hello from git\n"})
 	batchProject(t, cbc, "web-graph", &cbtypes.ProjectSource{Type: cbtypes.SourceTypeGithub, Location: aws.String(repo), GitCloneDepth: aws.Int32(1)},
 		&cbtypes.ProjectBuildBatchConfig{ServiceRole: aws.String("r"), Restrictions: &cbtypes.BatchRestrictions{MaximumBuildsAllowed: aws.Int32(10)}})
 	started, err := cbc.StartBuildBatch(ctx, &codebuild.StartBuildBatchInput{ProjectName: aws.String("web-graph")})
@@ -362,11 +369,44 @@ func TestWebUI(t *testing.T) {
 	}
 	run("batch task's build", chromedp.Click(css(`svg.graph a`)), chromedp.WaitVisible(xp(`//a[text()="part of a batch build"]`)))
 
+	// Start a batch from its project's page; its builds wait for the
+	// hold file, so it is running when it is stopped. Then retry it.
+	hold := filepath.Join(t.TempDir(), "hold")
+	if err := os.WriteFile(hold, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("start batch",
+		chromedp.Navigate(srv.endpoint+"/_codeyard/projects/web-graph"), chromedp.Click(xp(`//summary[text()="Start a batch build"]`)),
+		chromedp.WaitVisible(id("batchEnv")), chromedp.SetValue(css(`#batchEnv`), "HOLD="+hold),
+		chromedp.Click(xp(`//button[text()="Start batch build"]`)), chromedp.WaitVisible(xp(`//button[text()="Stop batch"]`)), shot("20-batch-running"))
+	batchPath := eval(`location.pathname`)
+	uiBatch, _ := url.PathUnescape(strings.TrimPrefix(batchPath, "/_codeyard/batches/"))
+	if st := text("#status"); st != "IN_PROGRESS" || !strings.HasPrefix(uiBatch, "web-graph:") {
+		t.Errorf("after starting a batch: %s with status %q, want a web-graph batch IN_PROGRESS", batchPath, st)
+	}
+	run("stop batch", chromedp.Click(xp(`//button[text()="Stop batch"]`)), chromedp.WaitVisible(xp(`//button[text()="Retry all builds"]`)), shot("21-batch-stopped"))
+	if st := text("#status"); st != "STOPPED" {
+		t.Errorf("batch after Stop: %q, want STOPPED", st)
+	}
+	if err := os.Remove(hold); err != nil {
+		t.Fatal(err)
+	}
+	// The retried batch's page shows no retry: it runs (Stop batch) or
+	// has succeeded.
+	run("retry batch", chromedp.Click(xp(`//button[text()="Retry all builds"]`)), chromedp.WaitNotPresent(xp(`//button[text()="Retry all builds"]`)), chromedp.WaitVisible(id("status")))
+	if b := waitBatch(t, cbc, uiBatch, time.Minute); b.BuildBatchStatus != cbtypes.StatusTypeSucceeded || !strings.Contains(batchPhases(b), ":RETRY") {
+		t.Errorf("retried batch ended %s with phases %s, want SUCCEEDED after a RETRY", b.BuildBatchStatus, batchPhases(b))
+	}
+	run("retried batch", chromedp.Reload(), chromedp.WaitVisible(css(`svg.graph`)), shot("22-batch-retried"))
+	if st, nodes := text("#status"), eval(`Array.from(document.querySelectorAll("svg.graph g.node.ok title")).map(t => t.textContent).join(",")`); st != "SUCCEEDED" || nodes != "lint: SUCCEEDED,unit: SUCCEEDED,package: SUCCEEDED" {
+		t.Errorf("retried batch's page: %s, nodes %q; want SUCCEEDED with every build succeeded", st, nodes)
+	}
+
 	// The git project takes a webhook: its secret is shown once.
 	run("webhook",
 		chromedp.Navigate(srv.endpoint+"/_codeyard/projects/web-graph"), chromedp.Click(xp(`//summary[text()="Add a webhook"]`)),
 		chromedp.WaitVisible(id("headRef")), chromedp.SetValue(css(`#headRef`), "^refs/heads/main$"),
-		chromedp.Click(xp(`//button[text()="Add webhook"]`)), chromedp.WaitVisible(id("webhook-secret")), shot("20-webhook"))
+		chromedp.Click(xp(`//button[text()="Add webhook"]`)), chromedp.WaitVisible(id("webhook-secret")), shot("23-webhook"))
 	if url := text("#payload-url"); !strings.HasPrefix(url, srv.endpoint+"/_codeyard/webhooks/") {
 		t.Errorf("payload URL %q, want one of this server", url)
 	}
@@ -374,7 +414,7 @@ func TestWebUI(t *testing.T) {
 	// A phone's width: the pages still read.
 	run("phone",
 		chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(srv.endpoint+"/_codeyard/"), chromedp.WaitVisible(id("recent-h")), shot("21-phone-dashboard"))
+		chromedp.Navigate(srv.endpoint+"/_codeyard/"), chromedp.WaitVisible(id("recent-h")), shot("24-phone-dashboard"))
 	if w := eval(`String(document.documentElement.scrollWidth <= window.innerWidth)`); w != "true" {
 		t.Errorf("the dashboard is wider than a phone's screen")
 	}
@@ -387,7 +427,7 @@ func TestWebUI(t *testing.T) {
 				Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}}})
 			return err
 		}),
-		chromedp.Navigate(srv.endpoint+"/_codeyard/"), chromedp.WaitVisible(id("recent-h")), shot("22-dark-dashboard"))
+		chromedp.Navigate(srv.endpoint+"/_codeyard/"), chromedp.WaitVisible(id("recent-h")), shot("25-dark-dashboard"))
 	if bg := eval(`getComputedStyle(document.body).backgroundColor`); !darkColor(bg) {
 		t.Errorf("dark theme: the page's background is %s", bg)
 	}

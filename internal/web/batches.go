@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	cb "github.com/codeyard/codeyard/internal/awsapi/shape/codebuild"
+	"github.com/codeyard/codeyard/internal/codebuild"
 )
 
 // batchID is the id of a batch from its ARN or id.
@@ -173,4 +175,67 @@ func (s *Server) batches(r *http.Request, project string, n int64) ([]cb.BuildBa
 	bs, _, err := s.cfg.CodeBuild.BuildBatches(r.Context(), ids)
 	slices.SortStableFunc(bs, func(a, b cb.BuildBatch) int { return slices.Index(ids, a.Id) - slices.Index(ids, b.Id) })
 	return bs, err
+}
+
+// startBatch starts a batch build of a project: the project page's
+// "Start a batch build" form, which projects with a batch configuration
+// have (StartBuildBatch refuses the others).
+func (s *Server) startBatch(w http.ResponseWriter, r *http.Request) error {
+	if err := writer(r); err != nil {
+		return err
+	}
+	f, env := readStartForm(r)
+	if len(f.Errors) > 0 {
+		return s.renderProjectData(w, r, http.StatusUnprocessableEntity, &projectData{BatchForm: f})
+	}
+	b, err := s.cfg.CodeBuild.StartBuildBatch(r.Context(), s.caller(sessionOf(r)), &cb.StartBuildBatchInput{
+		ProjectName: r.PathValue("name"), SourceVersion: f.SourceVersion, EnvironmentVariablesOverride: env,
+	})
+	if err != nil {
+		var ie *codebuild.InputError
+		if errors.As(err, &ie) {
+			f.Errors["batch"] = ie.Message
+			return s.renderProjectData(w, r, http.StatusUnprocessableEntity, &projectData{BatchForm: f})
+		}
+		return err
+	}
+	return redirect(w, r, batchURL(b.Id))
+}
+
+func (s *Server) stopBatch(w http.ResponseWriter, r *http.Request) error {
+	if err := writer(r); err != nil {
+		return err
+	}
+	b, err := s.cfg.CodeBuild.StopBuildBatch(r.Context(), s.caller(sessionOf(r)), r.PathValue("id"))
+	if err != nil {
+		var ie *codebuild.InputError
+		if errors.As(err, &ie) {
+			return &httpError{http.StatusConflict, ie.Message}
+		}
+		return err
+	}
+	return redirect(w, r, batchURL(b.Id))
+}
+
+// retryTypes are RetryBuildBatch's retry types: every build of the batch
+// again, or those that did not succeed.
+var retryTypes = []string{"RETRY_ALL_BUILDS", "RETRY_FAILED_BUILDS"}
+
+func (s *Server) retryBatch(w http.ResponseWriter, r *http.Request) error {
+	if err := writer(r); err != nil {
+		return err
+	}
+	retry := r.PostFormValue("retryType")
+	if !slices.Contains(retryTypes, retry) {
+		return &httpError{http.StatusUnprocessableEntity, "Choose to retry all the batch's builds (RETRY_ALL_BUILDS) or its failed ones (RETRY_FAILED_BUILDS)."}
+	}
+	b, err := s.cfg.CodeBuild.RetryBuildBatch(r.Context(), s.caller(sessionOf(r)), &cb.RetryBuildBatchInput{Id: r.PathValue("id"), RetryType: retry})
+	if err != nil {
+		var ie *codebuild.InputError
+		if errors.As(err, &ie) {
+			return &httpError{http.StatusConflict, ie.Message}
+		}
+		return err
+	}
+	return redirect(w, r, batchURL(b.Id))
 }

@@ -354,6 +354,9 @@ type projectData struct {
 	Builds  []cb.Build
 	Next    string
 	Form    startForm
+	// BatchForm is the form that starts a batch build; only projects
+	// with a batch configuration have it.
+	BatchForm startForm
 	// Hook is the webhook form, Secret a new webhook's secret.
 	Hook      hookForm
 	Secret    *hookSecret
@@ -441,10 +444,9 @@ func parseEnv(text string) ([]cb.EnvironmentVariable, error) {
 	return out, nil
 }
 
-func (s *Server) startBuild(w http.ResponseWriter, r *http.Request) error {
-	if err := writer(r); err != nil {
-		return err
-	}
+// readStartForm reads and checks a posted form that starts a build or a
+// batch: its source version and environment variable overrides.
+func readStartForm(r *http.Request) (startForm, []cb.EnvironmentVariable) {
 	f := startForm{SourceVersion: strings.TrimSpace(r.PostFormValue("sourceVersion")), Env: r.PostFormValue("env"), Errors: map[string]string{}}
 	env, err := parseEnv(f.Env)
 	if err != nil {
@@ -453,6 +455,14 @@ func (s *Server) startBuild(w http.ResponseWriter, r *http.Request) error {
 	if len(f.SourceVersion) > 255 {
 		f.Errors["sourceVersion"] = "At most 255 characters."
 	}
+	return f, env
+}
+
+func (s *Server) startBuild(w http.ResponseWriter, r *http.Request) error {
+	if err := writer(r); err != nil {
+		return err
+	}
+	f, env := readStartForm(r)
 	if len(f.Errors) > 0 {
 		return s.renderProject(w, r, http.StatusUnprocessableEntity, f)
 	}

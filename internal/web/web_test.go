@@ -1066,3 +1066,109 @@ func TestProjectVariables(t *testing.T) {
 		t.Errorf("POST edit of a missing project = %d, want 404", code)
 	}
 }
+
+func TestBatchActions(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	f.project(t, "plain")
+	_, err := f.svc.CreateProject(context.Background(), codebuild.Caller{Region: "us-east-1", Account: "000000000000"}, &cb.CreateProjectInput{
+		Name: "graph", Source: &cb.ProjectSource{Type: "NO_SOURCE", Buildspec: "version: 0.2\nbatch:\n  build-list:\n    - identifier: a\nphases: {build: {commands: [true]}}\n"},
+		Artifacts:   &cb.ProjectArtifacts{Type: "NO_ARTIFACTS"},
+		Environment: &cb.ProjectEnvironment{Type: "LINUX_CONTAINER", Image: "aws/codebuild/standard:7.0", ComputeType: "BUILD_GENERAL1_SMALL"},
+		ServiceRole: "arn:aws:iam::000000000000:role/r", BuildBatchConfig: &cb.ProjectBuildBatchConfig{ServiceRole: "arn:aws:iam::000000000000:role/b"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	csrf := f.login(t, c, "admin", "admin-password")
+	u := f.srv.URL + web.Prefix
+
+	// Only a project with a batch configuration offers the form; the
+	// service's refusal is shown on the project page.
+	if _, body, _ := get(t, c, u+"projects/plain"); strings.Contains(body, "Start batch build") {
+		t.Errorf("the page of a project without a batch configuration offers a batch build")
+	}
+	if code, body, _ := post(t, c, u+"projects/plain/batches", url.Values{"csrf": {csrf}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="batch-err"`) || !strings.Contains(body, "Batch build is not enabled") {
+		t.Errorf("POST batch of a project without a batch configuration = %d, want 422 with the service's message:\n%s", code, body)
+	}
+	if _, body, _ := get(t, c, u+"projects/graph"); !strings.Contains(body, "Start batch build") {
+		t.Errorf("the page of a project with a batch configuration does not offer a batch build")
+	}
+	if code, body, _ := post(t, c, u+"projects/graph/batches", url.Values{"csrf": {csrf}, "env": {"bad line"}}); code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="batchEnv-err"`) || !strings.Contains(body, `<details class="card" id="start-batch" open>`) {
+		t.Errorf("POST batch with a bad env = %d, want 422 with a message next to the field", code)
+	}
+	if code, _, _ := post(t, c, u+"projects/graph/batches", url.Values{}); code != http.StatusForbidden {
+		t.Errorf("POST batch without csrf = %d, want 403", code)
+	}
+	if code, _, _ := post(t, c, u+"projects/nope/batches", url.Values{"csrf": {csrf}}); code != http.StatusNotFound {
+		t.Errorf("POST batch of a missing project = %d, want 404", code)
+	}
+
+	code, body, h := post(t, c, u+"projects/graph/batches", url.Values{"csrf": {csrf}, "sourceVersion": {"main"}, "env": {"A=1"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), web.Prefix+"batches/graph") {
+		t.Fatalf("POST batch = %d %s, want a redirect to the batch:\n%s", code, h.Get("Location"), body)
+	}
+	page := f.srv.URL + h.Get("Location")
+	id, _ := url.PathUnescape(strings.TrimPrefix(h.Get("Location"), web.Prefix+"batches/"))
+	bs, _, _ := f.svc.BuildBatches(context.Background(), []string{id})
+	if len(bs) != 1 || bs[0].Initiator != "admin" || bs[0].SourceVersion != "main" || fmt.Sprint(bs[0].Environment.EnvironmentVariables) != "[{A 1 PLAINTEXT}]" {
+		t.Fatalf("started batch = %+v, want initiator admin, source version main, A=1", bs)
+	}
+
+	// A running batch can be stopped, not retried.
+	if _, body, _ := get(t, c, page); !strings.Contains(body, "Stop batch") || strings.Contains(body, "Retry all builds") {
+		t.Errorf("running batch's page: stop %v, retry %v; want stop only", strings.Contains(body, "Stop batch"), strings.Contains(body, "Retry all builds"))
+	}
+	if code, body, _ := post(t, c, page+"/retry", url.Values{"csrf": {csrf}, "retryType": {"RETRY_ALL_BUILDS"}}); code != http.StatusConflict || !strings.Contains(body, "is in progress") {
+		t.Errorf("POST retry of a running batch = %d, want 409 saying it is in progress:\n%s", code, body)
+	}
+	if code, _, _ := post(t, c, page+"/stop", url.Values{}); code != http.StatusForbidden {
+		t.Errorf("POST stop without csrf = %d, want 403", code)
+	}
+	rc := f.client(t)
+	rcsrf := f.login(t, rc, "viewer", "viewer-password")
+	for _, p := range []string{"projects/graph/batches", "batches/" + url.PathEscape(id) + "/stop", "batches/" + url.PathEscape(id) + "/retry"} {
+		code, body, _ := post(t, rc, u+p, url.Values{"csrf": {rcsrf}, "retryType": {"RETRY_ALL_BUILDS"}})
+		if code != http.StatusForbidden || !strings.Contains(body, "Your user is read-only") {
+			t.Errorf("read-only POST %s = %d, want 403 saying the user is read-only", p, code)
+		}
+	}
+	for _, p := range []string{"projects/graph", "batches/" + url.PathEscape(id)} {
+		if _, body, _ := get(t, rc, u+p); strings.Contains(body, "Start batch build") || strings.Contains(body, "Stop batch") {
+			t.Errorf("read-only GET %s offers batch actions", p)
+		}
+	}
+
+	if code, body, h := post(t, c, page+"/stop", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther || f.srv.URL+h.Get("Location") != page {
+		t.Fatalf("POST stop = %d %s, want a redirect to the batch:\n%s", code, h.Get("Location"), body)
+	}
+	if bs, _, _ := f.svc.BuildBatches(context.Background(), []string{id}); bs[0].BuildBatchStatus != "STOPPED" {
+		t.Errorf("batch after stop: %s, want STOPPED", bs[0].BuildBatchStatus)
+	}
+	// Stopping an ended batch changes nothing.
+	if code, _, _ := post(t, c, page+"/stop", url.Values{"csrf": {csrf}}); code != http.StatusSeeOther {
+		t.Errorf("POST stop of a stopped batch = %d, want 303", code)
+	}
+
+	// An ended batch that did not succeed can be retried.
+	if _, body, _ := get(t, c, page); strings.Contains(body, "Stop batch") || !strings.Contains(body, `value="RETRY_FAILED_BUILDS">Retry failed builds</button>`) || !strings.Contains(body, `value="RETRY_ALL_BUILDS">Retry all builds</button>`) {
+		t.Errorf("stopped batch's page: want the retry buttons and no stop:\n%s", body)
+	}
+	if code, _, _ := post(t, c, page+"/retry", url.Values{"csrf": {csrf}, "retryType": {"RETRY_SOME"}}); code != http.StatusUnprocessableEntity {
+		t.Errorf("POST retry with a bad retry type = %d, want 422", code)
+	}
+	if code, body, h := post(t, c, page+"/retry", url.Values{"csrf": {csrf}, "retryType": {"RETRY_FAILED_BUILDS"}}); code != http.StatusSeeOther || f.srv.URL+h.Get("Location") != page {
+		t.Fatalf("POST retry = %d %s, want a redirect to the batch:\n%s", code, h.Get("Location"), body)
+	}
+	bs, _, _ = f.svc.BuildBatches(context.Background(), []string{id})
+	if b := bs[0]; b.BuildBatchStatus != "IN_PROGRESS" || b.Complete == nil || *b.Complete || !strings.Contains(fmt.Sprint(b.Phases), "RETRY") {
+		t.Errorf("batch after retry: %s, phases %+v; want IN_PROGRESS after a RETRY phase", b.BuildBatchStatus, b.Phases)
+	}
+
+	for _, p := range []string{"stop", "retry"} {
+		if code, _, _ := post(t, c, u+"batches/graph:nope/"+p, url.Values{"csrf": {csrf}, "retryType": {"RETRY_ALL_BUILDS"}}); code != http.StatusNotFound {
+			t.Errorf("POST %s of a missing batch = %d, want 404", p, code)
+		}
+	}
+}
