@@ -55,7 +55,7 @@ builds it starts, and a read-only user may only look.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			if !userName.MatchString(name) {
+			if len(name) > 64 || !userName.MatchString(name) {
 				return fmt.Errorf("user name %q: 1 to 64 letters, digits and +=,.@_-", name)
 			}
 			pw, generated, err := password(fromStdin)
