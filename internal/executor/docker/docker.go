@@ -885,7 +885,7 @@ func (st *state) pumpAny(out io.Writer) (code int, kind byte, sid int, werr, err
 	st.carry = 0
 	for {
 		data := st.buf[:k]
-		code, kind, sid, start, end, partial := st.scan(data)
+		code, kind, sid, start, end, partial := build.ScanSentinel(data, st.prefix)
 		switch {
 		case end >= 0:
 			emit(data[:start])
@@ -923,60 +923,6 @@ func (st *state) readError(err error) error {
 		return io.EOF
 	}
 	return fmt.Errorf("read build output: %w", err)
-}
-
-// scan looks for a complete sentinel in data: data[start:end] when end is
-// not -1. partial is where a possible unfinished sentinel begins at the
-// end of data (-1 if none). A sentinel is prefix, kind, an optional shell
-// id, ':', the status and a line feed.
-func (st *state) scan(data []byte) (code int, kind byte, sid, start, end, partial int) {
-	start, end, partial = -1, -1, -1
-	off := 0
-	for {
-		i := bytes.IndexByte(data[off:], 0x1e)
-		if i < 0 {
-			return
-		}
-		i += off
-		rest := data[i:]
-		m := min(len(rest), len(st.prefix))
-		if !bytes.Equal(rest[:m], st.prefix[:m]) {
-			off = i + 1
-			continue
-		}
-		if m < len(st.prefix) {
-			partial = i
-			return
-		}
-		tail := rest[len(st.prefix):]
-		nl := bytes.IndexByte(tail, '\n')
-		if nl < 0 {
-			if len(tail) > 32 {
-				off = i + 1
-				continue
-			}
-			partial = i
-			return
-		}
-		colon := bytes.IndexByte(tail[:nl], ':')
-		if colon < 1 {
-			off = i + 1
-			continue
-		}
-		c, err := strconv.Atoi(string(tail[colon+1 : nl]))
-		if err != nil {
-			off = i + 1
-			continue
-		}
-		s := 0
-		if colon > 1 {
-			if s, err = strconv.Atoi(string(tail[1:colon])); err != nil {
-				off = i + 1
-				continue
-			}
-		}
-		return c, tail[0], s, i, i + len(st.prefix) + nl + 1, -1
-	}
 }
 
 // Drain ends the build's shells and copies to out what the build's

@@ -792,7 +792,7 @@ func (st *state) pumpAny(out io.Writer) (code int, kind byte, werr, err error) {
 	st.carry = 0
 	for {
 		data := st.buf[:k]
-		code, kind, start, end, partial := st.scan(data)
+		code, kind, _, start, end, partial := build.ScanSentinel(data, st.prefix)
 		switch {
 		case end >= 0:
 			emit(data[:start])
@@ -810,52 +810,6 @@ func (st *state) pumpAny(out io.Writer) (code int, kind byte, werr, err error) {
 		if rerr != nil && n == 0 {
 			return 0, 0, werr, fmt.Errorf("read build output: %w", rerr)
 		}
-	}
-}
-
-// scan looks for a complete sentinel in data: data[start:end] when end is
-// not -1. partial is where a possible unfinished sentinel begins at the end
-// of data (-1 if none).
-func (st *state) scan(data []byte) (code int, kind byte, start, end, partial int) {
-	start, end, partial = -1, -1, -1
-	off := 0
-	for {
-		i := bytes.IndexByte(data[off:], 0x1e)
-		if i < 0 {
-			return
-		}
-		i += off
-		rest := data[i:]
-		m := min(len(rest), len(st.prefix))
-		if !bytes.Equal(rest[:m], st.prefix[:m]) {
-			off = i + 1
-			continue
-		}
-		if m < len(st.prefix) {
-			partial = i
-			return
-		}
-		// prefix, kind, ':', digits, '\n'
-		tail := rest[len(st.prefix):]
-		nl := bytes.IndexByte(tail, '\n')
-		if nl < 0 {
-			if len(tail) > 16 {
-				off = i + 1
-				continue
-			}
-			partial = i
-			return
-		}
-		if nl < 3 || tail[1] != ':' {
-			off = i + 1
-			continue
-		}
-		c, err := strconv.Atoi(string(tail[2:nl]))
-		if err != nil {
-			off = i + 1
-			continue
-		}
-		return c, tail[0], i, i + len(st.prefix) + nl + 1, -1
 	}
 }
 
