@@ -177,3 +177,31 @@ phases:
 		t.Errorf("%d containers left after the build", n)
 	}
 }
+
+// TestVersion01ClosesEachShell runs many commands of a 0.1 plan, a shell
+// each: the command FIFO of every ended shell is closed as its end is
+// read, so codeyard's open files do not grow with the commands.
+func TestVersion01ClosesEachShell(t *testing.T) {
+	x := engine(t, docker.Options{Network: "none"})
+	p := setup(t, x, testImage())
+	p.Version = "0.1"
+	fds := func() int {
+		es, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Skipf("no /proc/self/fd: %v", err)
+		}
+		return len(es)
+	}
+	var first int
+	for i := range 100 {
+		if code, out := run(t, x, p, "echo "+strconv.Itoa(i)); code != 0 || out != strconv.Itoa(i)+"\n" {
+			t.Fatalf("command %d: %d %q", i, code, out)
+		}
+		if i == 1 {
+			first = fds()
+		}
+	}
+	if n := fds(); n > first+10 {
+		t.Errorf("open files grew from %d to %d over 100 commands of a 0.1 build", first, n)
+	}
+}

@@ -863,6 +863,7 @@ func (st *state) pump(sess *session, out io.Writer) (code int, werr, err error) 
 			for _, s := range st.all {
 				if s.sid == sid {
 					s.dead, s.code = true, c
+					s.cmdW.Close() // nobody reads it any more (a 0.1 build has one per command)
 				}
 			}
 			if sid == sess.sid {
