@@ -30,8 +30,12 @@ type ObjectStore interface {
 
 	Put(ctx context.Context, bucket, key string, r io.Reader, o blob.PutOptions) (blob.Object, error)
 	Open(ctx context.Context, bucket, key string) (blob.Reader, error)
-	Delete(ctx context.Context, bucket, key string) error
+	OpenVersion(ctx context.Context, bucket, key, versionID string) (blob.Reader, error)
+	DeleteVersion(ctx context.Context, bucket, key, versionID string) (blob.Object, error)
 	List(ctx context.Context, bucket string, q blob.ListQuery) (blob.ListResult, error)
+	ListVersions(ctx context.Context, bucket string, q blob.VersionQuery) (blob.VersionResult, error)
+	Versioning(ctx context.Context, bucket string) (string, error)
+	SetVersioning(ctx context.Context, bucket, state string) error
 
 	CreateUpload(ctx context.Context, bucket, key string, o blob.PutOptions) (string, error)
 	PutPart(ctx context.Context, bucket, key, id string, n int, r io.Reader, check func(*blob.Object, []byte) error) (blob.Part, error)
@@ -147,7 +151,14 @@ func errMalformedXML() *s3Error {
 // mapBlobError maps the store's errors to S3's.
 func (q *s3Request) mapBlobError(err error) *s3Error {
 	var pe *blob.PartError
+	var me *blob.MarkerError
 	switch {
+	case errors.As(err, &me):
+		return q.markerError(me)
+	case errors.Is(err, blob.ErrNoSuchVersion):
+		return s3Err(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.", "Key", q.key, "VersionId", q.r.URL.Query().Get("versionId"))
+	case errors.Is(err, blob.ErrInvalidVersion):
+		return errInvalidArgument("Invalid version id specified", "versionId", q.r.URL.Query().Get("versionId"))
 	case errors.Is(err, blob.ErrNoSuchBucket):
 		return s3Err(http.StatusNotFound, "NoSuchBucket", msgNoSuchBucket, "BucketName", q.bucket)
 	case errors.Is(err, blob.ErrNoSuchKey):
@@ -318,6 +329,9 @@ func (s *S3) operation(q *s3Request) (string, s3Handler) {
 		}
 		switch r.Method {
 		case http.MethodPut:
+			if has("versioning") {
+				return "PutBucketVersioning", (*S3).putBucketVersioning
+			}
 			return "CreateBucket", (*S3).createBucket
 		case http.MethodDelete:
 			return "DeleteBucket", (*S3).deleteBucket
@@ -336,7 +350,7 @@ func (s *S3) operation(q *s3Request) (string, s3Handler) {
 			case has("uploads"):
 				return "ListMultipartUploads", (*S3).listUploads
 			case has("versions"):
-				return "ListObjectVersions", nil
+				return "ListObjectVersions", (*S3).listObjectVersions
 			case v.Get("list-type") == "2":
 				return "ListObjectsV2", (*S3).listObjectsV2
 			default:

@@ -85,18 +85,6 @@ func (s *S3) bucketLocation(q *s3Request) error {
 	return q.writeXML(locationConstraint{NS: s3Namespace, Region: region})
 }
 
-type versioningConfiguration struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	NS      string   `xml:"xmlns,attr"`
-}
-
-func (s *S3) bucketVersioning(q *s3Request) error {
-	if _, err := s.cfg.Store.Bucket(q.r.Context(), q.bucket); err != nil {
-		return err
-	}
-	return q.writeXML(versioningConfiguration{NS: s3Namespace})
-}
-
 type listAllMyBucketsResult struct {
 	XMLName xml.Name `xml:"ListAllMyBucketsResult"`
 	NS      string   `xml:"xmlns,attr"`
@@ -265,23 +253,22 @@ type deleteRequest struct {
 	Quiet   bool
 	Objects []struct {
 		Key       string
-		VersionId string
+		VersionId *string
 	} `xml:"Object"`
 }
 
 type deleteResult struct {
 	XMLName xml.Name `xml:"DeleteResult"`
 	NS      string   `xml:"xmlns,attr"`
-	Deleted []struct {
-		Key string
-	}
-	Errors []deleteError `xml:"Error"`
+	Deleted []deletedEntry
+	Errors  []deleteError `xml:"Error"`
 }
 
 type deleteError struct {
-	Key     string
-	Code    string
-	Message string
+	Key       string
+	VersionId string `xml:",omitempty"`
+	Code      string
+	Message   string
 }
 
 func (s *S3) deleteObjects(q *s3Request) error {
@@ -304,14 +291,22 @@ func (s *S3) deleteObjects(q *s3Request) error {
 	if err := xml.Unmarshal(data, &req); err != nil || len(req.Objects) == 0 || len(req.Objects) > 1000 {
 		return errMalformedXML()
 	}
+	if q.r.Header.Get("X-Amz-Mfa") != "" {
+		return errNoMFA()
+	}
 	if _, err := s.cfg.Store.Bucket(q.r.Context(), q.bucket); err != nil {
 		return err
 	}
 	out := deleteResult{NS: s3Namespace}
 	for _, o := range req.Objects {
 		err := blob.CheckKey(o.Key)
+		var vid string
+		if err == nil && o.VersionId != nil {
+			vid, err = parseVersionID(*o.VersionId, "VersionId")
+		}
+		var res blob.Object
 		if err == nil {
-			err = s.cfg.Store.Delete(q.r.Context(), q.bucket, o.Key)
+			res, err = s.cfg.Store.DeleteVersion(q.r.Context(), q.bucket, o.Key, vid)
 		}
 		if err != nil {
 			qq := *q
@@ -323,11 +318,14 @@ func (s *S3) deleteObjects(q *s3Request) error {
 			if errors.Is(err, blob.ErrNoSuchBucket) {
 				return err
 			}
-			out.Errors = append(out.Errors, deleteError{Key: o.Key, Code: e.Code, Message: e.Message})
+			out.Errors = append(out.Errors, deleteError{Key: o.Key, VersionId: vid, Code: e.Code, Message: e.Message})
+			if o.VersionId != nil {
+				out.Errors[len(out.Errors)-1].VersionId = *o.VersionId
+			}
 			continue
 		}
 		if !req.Quiet {
-			out.Deleted = append(out.Deleted, struct{ Key string }{o.Key})
+			out.Deleted = append(out.Deleted, deleted(o.Key, vid, res))
 		}
 	}
 	return q.writeXML(out)

@@ -160,6 +160,7 @@ func (s *S3) completeUpload(q *s3Request) error {
 	if err != nil {
 		return err
 	}
+	setVersionHeaders(q.w.Header(), obj)
 	loc := "http://" + q.r.Host + "/" + q.bucket + "/" + s3URLEncode(q.key)
 	return q.writeXML(completeResult{NS: s3Namespace, Location: loc, Bucket: q.bucket, Key: q.key, ETag: quoteETag(obj.ETag)})
 }

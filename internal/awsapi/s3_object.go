@@ -62,6 +62,7 @@ func (s *S3) putObject(q *s3Request) error {
 	}
 	h := q.w.Header()
 	h.Set("ETag", quoteETag(obj.ETag))
+	setVersionHeaders(h, obj)
 	for alg, v := range obj.Checksums {
 		h.Set(checksumHeader(alg), v)
 	}
@@ -165,7 +166,11 @@ func parseRange(v string, size int64) (start, n int64, ok bool, err error) {
 
 // getObject serves GetObject and HeadObject.
 func (s *S3) getObject(q *s3Request) error {
-	rd, err := s.cfg.Store.Open(q.r.Context(), q.bucket, q.key)
+	vid, err := versionParam(q)
+	if err != nil {
+		return err
+	}
+	rd, err := s.cfg.Store.OpenVersion(q.r.Context(), q.bucket, q.key, vid)
 	if err != nil {
 		return err
 	}
@@ -173,6 +178,7 @@ func (s *S3) getObject(q *s3Request) error {
 	o := rd.Object()
 	h := q.w.Header()
 	h.Set("ETag", quoteETag(o.ETag))
+	setVersionHeaders(h, o)
 	h.Set("Last-Modified", o.Modified.UTC().Format(http.TimeFormat))
 	switch status, cond := preconditions(q.r.Header, "", o.ETag, o.Modified); status {
 	case http.StatusNotModified:
@@ -247,38 +253,58 @@ func (s *S3) getObject(q *s3Request) error {
 }
 
 func (s *S3) deleteObject(q *s3Request) error {
-	if err := s.cfg.Store.Delete(q.r.Context(), q.bucket, q.key); err != nil {
+	if q.r.Header.Get("X-Amz-Mfa") != "" {
+		return errNoMFA()
+	}
+	vid, err := versionParam(q)
+	if err != nil {
 		return err
 	}
+	o, err := s.cfg.Store.DeleteVersion(q.r.Context(), q.bucket, q.key, vid)
+	if err != nil {
+		return err
+	}
+	setVersionHeaders(q.w.Header(), o)
 	q.w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
 // copySource parses x-amz-copy-source: "bucket/key" or "/bucket/key",
 // URL-encoded, maybe with ?versionId=.
-func copySource(v string) (bucket, key string, err error) {
-	v, _, _ = strings.Cut(v, "?versionId=")
+func copySource(v string) (bucket, key, versionID string, err error) {
+	v, vid, hasVersion := strings.Cut(v, "?versionId=")
 	dec, uerr := url.PathUnescape(v)
 	if uerr != nil {
-		return "", "", errInvalidArgument("Invalid copy source encoding", "x-amz-copy-source", v)
+		return "", "", "", errInvalidArgument("Invalid copy source encoding", "x-amz-copy-source", v)
 	}
 	dec = strings.TrimPrefix(dec, "/")
 	bucket, key, ok := strings.Cut(dec, "/")
 	if !ok || bucket == "" || key == "" {
-		return "", "", errInvalidArgument("Invalid copy source object key", "x-amz-copy-source", v)
+		return "", "", "", errInvalidArgument("Invalid copy source object key", "x-amz-copy-source", v)
 	}
-	return bucket, key, nil
+	if hasVersion {
+		if versionID, err = parseVersionID(vid, "x-amz-copy-source"); err != nil {
+			return "", "", "", err
+		}
+	}
+	return bucket, key, versionID, nil
 }
 
 // openCopySource opens the source of a copy and checks its
 // x-amz-copy-source-if-* conditions.
 func (s *S3) openCopySource(q *s3Request) (blob.Reader, error) {
-	sb, sk, err := copySource(q.r.Header.Get("X-Amz-Copy-Source"))
+	sb, sk, sv, err := copySource(q.r.Header.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return nil, err
 	}
-	rd, err := s.cfg.Store.Open(q.r.Context(), sb, sk)
+	rd, err := s.cfg.Store.OpenVersion(q.r.Context(), sb, sk, sv)
 	if err != nil {
+		switch {
+		case errors.Is(err, blob.ErrDeleteMarker):
+			return nil, s3Err(http.StatusBadRequest, "InvalidRequest", "The source of a copy request may not specifically refer to a delete marker by version id.")
+		case errors.Is(err, blob.ErrNoSuchVersion):
+			return nil, s3Err(http.StatusNotFound, "NoSuchVersion", "The specified version does not exist.", "Key", sk, "VersionId", sv)
+		}
 		if errors.Is(err, blob.ErrNoSuchKey) {
 			return nil, s3Err(http.StatusNotFound, "NoSuchKey", msgNoSuchKey, "Key", sk)
 		}
@@ -291,6 +317,9 @@ func (s *S3) openCopySource(q *s3Request) (blob.Reader, error) {
 	if status, cond := preconditions(q.r.Header, "X-Amz-Copy-Source-", o.ETag, o.Modified); status != 0 {
 		rd.Close()
 		return nil, s3Err(http.StatusPreconditionFailed, "PreconditionFailed", msgPrecondition, "Condition", "x-amz-copy-source-"+strings.ToLower(cond))
+	}
+	if o.VersionID != "" {
+		q.w.Header().Set("X-Amz-Copy-Source-Version-Id", o.VersionID)
 	}
 	return rd, nil
 }
@@ -314,8 +343,8 @@ func (s *S3) copyObject(q *s3Request) error {
 	var opts blob.PutOptions
 	switch d := q.r.Header.Get("X-Amz-Metadata-Directive"); d {
 	case "", "COPY":
-		sb, sk, _ := copySource(q.r.Header.Get("X-Amz-Copy-Source"))
-		if sb == q.bucket && sk == q.key && q.r.Header.Get("X-Amz-Storage-Class") == "" && q.r.Header.Get("X-Amz-Website-Redirect-Location") == "" {
+		sb, sk, sv, _ := copySource(q.r.Header.Get("X-Amz-Copy-Source"))
+		if sb == q.bucket && sk == q.key && sv == "" && q.r.Header.Get("X-Amz-Storage-Class") == "" && q.r.Header.Get("X-Amz-Website-Redirect-Location") == "" {
 			return s3Err(http.StatusBadRequest, "InvalidRequest", "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 		}
 		opts = blob.PutOptions{ContentType: src.ContentType, Headers: src.Headers, Meta: src.Meta}
@@ -337,5 +366,6 @@ func (s *S3) copyObject(q *s3Request) error {
 	if err != nil {
 		return err
 	}
+	setVersionHeaders(q.w.Header(), obj)
 	return q.writeXML(copyResult{LastModified: s3Time(obj.Modified), ETag: quoteETag(obj.ETag)})
 }

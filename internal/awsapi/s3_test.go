@@ -226,6 +226,11 @@ func FuzzS3(f *testing.F) {
 		{1, "/fz2", "", "", "", "<CreateBucketConfiguration><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"},
 		{1, "/fz/k3", "", "x-amz-checksum-crc32", "AAAAAA==", "abc"},
 		{0, "/fz", "uploads&prefix=a&delimiter=/", "", "", ""},
+		{1, "/fz", "versioning", "", "", "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"},
+		{0, "/fz", "versions&key-marker=k&version-id-marker=null&max-keys=1", "", "", ""},
+		{0, "/fz/k", "versionId=null", "", "", ""},
+		{3, "/fz/k", "versionId=0000000000000001ffffffffffffffff", "", "", ""},
+		{1, "/fz/k4", "", "x-amz-copy-source", "fz/k?versionId=null", ""},
 	} {
 		f.Add(seed.m, seed.path, seed.query, seed.header, seed.value, []byte(seed.body))
 	}

@@ -21,6 +21,10 @@ var (
 	ErrInvalidPart      = errors.New("invalid part")
 	ErrInvalidPartOrder = errors.New("parts not in ascending order")
 	ErrPartTooSmall     = errors.New("part too small")
+	ErrNoSuchVersion    = errors.New("no such version")
+	ErrInvalidVersion   = errors.New("invalid version id")
+	ErrDeleteMarker     = errors.New("version is a delete marker")
+	ErrInvalidState     = errors.New("invalid versioning state")
 )
 
 // MaxKeyLen is the longest key in bytes, as S3 allows.
@@ -62,6 +66,15 @@ type Object struct {
 	Checksums map[string]string `json:"checksums,omitempty"`
 	// Parts is the number of parts of a multipart upload; 0 otherwise.
 	Parts int `json:"parts,omitempty"`
+	// VersionID is the object's version id: "null" for the version a
+	// bucket keeps while versioning is off or suspended, "" when the
+	// bucket has never had versioning on (S3 then names no version).
+	VersionID string `json:"version_id,omitempty"`
+	// DeleteMarker is set for a delete marker: a version without bytes
+	// that makes its key look deleted while it is the latest.
+	DeleteMarker bool `json:"delete_marker,omitempty"`
+	// IsLatest is set, in a listing of versions, for each key's latest.
+	IsLatest bool `json:"-"`
 }
 
 // PutOptions are what is stored with an object besides its bytes.
@@ -122,6 +135,75 @@ type ListResult struct {
 	// prefix of this page, to pass as the next query's After.
 	Truncated bool
 	Next      string
+}
+
+// The versioning states of a bucket, as S3 names them. A bucket that
+// never had versioning on has the state "".
+const (
+	VersioningEnabled   = "Enabled"
+	VersioningSuspended = "Suspended"
+)
+
+// NullVersion is the version id of the one version a key has in a bucket
+// whose versioning is off or suspended.
+const NullVersion = "null"
+
+// VersionQuery selects the versions ListVersions returns.
+type VersionQuery struct {
+	Prefix    string
+	Delimiter string // as in ListQuery
+	// KeyMarker skips the keys up to it, and it too unless
+	// VersionIDMarker is set: then the versions of KeyMarker up to and
+	// including that one are skipped.
+	KeyMarker       string
+	VersionIDMarker string
+	// Max is the most versions and prefixes returned together; 0 means
+	// 1000.
+	Max int
+}
+
+// VersionResult is one page of a listing of versions, in ascending order
+// of key and, for each key, from the latest version to the oldest.
+type VersionResult struct {
+	Versions []Object // with VersionID, IsLatest and DeleteMarker; no Headers or Meta
+	Prefixes []string
+	// Truncated is set when more follow; NextKeyMarker and
+	// NextVersionIDMarker then name the last version or prefix of this
+	// page (NextVersionIDMarker is empty for a prefix).
+	Truncated           bool
+	NextKeyMarker       string
+	NextVersionIDMarker string
+}
+
+// MarkerError is the error for a read that meets a delete marker: when
+// Latest, the key's latest version is one (it wraps ErrNoSuchKey);
+// otherwise the version asked for is one (ErrDeleteMarker).
+type MarkerError struct {
+	Key       string
+	VersionID string
+	Modified  time.Time
+	Latest    bool
+}
+
+func (e *MarkerError) Error() string {
+	return fmt.Sprintf("object %s: version %s: %v", e.Key, e.VersionID, e.Unwrap())
+}
+
+func (e *MarkerError) Unwrap() error {
+	if e.Latest {
+		return ErrNoSuchKey
+	}
+	return ErrDeleteMarker
+}
+
+// CheckVersionID returns an error wrapping ErrInvalidVersion for a
+// version id no object of this store can have: one is "null" or 32
+// lower-case hex digits.
+func CheckVersionID(id string) error {
+	if id == NullVersion || validVersionID(id) {
+		return nil
+	}
+	return fmt.Errorf("version id %q: %w", id, ErrInvalidVersion)
 }
 
 // PartError is an error about one part of a CompleteUpload request.

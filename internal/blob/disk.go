@@ -28,6 +28,7 @@ import (
 //
 //	buckets/<name>/bucket.json            region and creation time
 //	buckets/<name>/obj/<xx>/<sha256(key)>  objects: bytes, JSON trailer
+//	buckets/<name>/ver/<xx>/<sha256(key)>/<version id>  other versions
 //	buckets/<name>/data/<xx>/<id>/part.<n> parts of completed uploads
 //	buckets/<name>/uploads/<id>/upload.json, part.<n>
 //	tmp/                                  files being written
@@ -55,18 +56,24 @@ type Disk struct {
 type bucket struct {
 	name, dir string
 
-	mu     sync.RWMutex // guards the fields below, and renames into obj/
-	loaded bool         // keys and objs hold every object
-	keys   []string     // sorted
-	objs   map[string]*entry
-	gone   bool // deleted
+	mu      sync.RWMutex        // guards the fields below, and renames into obj/ and ver/
+	state   string              // versioning: "", VersioningEnabled or VersioningSuspended
+	loaded  bool                // keys, vkeys and vers hold every version
+	keys    []string            // sorted: the keys whose latest version is no delete marker
+	vkeys   []string            // sorted: the keys with any version
+	vers    map[string][]*entry // by key, latest first
+	lastSeq int64               // the highest seq of a version
+	gone    bool                // deleted
 }
 
-// entry is what listings show of an object, and where its parts are.
+// entry is what listings show of a version, and where its parts are.
 type entry struct {
+	id       string // version id; NullVersion for the object file in obj/
+	seq      int64  // orders a key's versions: the higher, the later
 	size     int64
 	etag     string
 	modified time.Time
+	marker   bool   // a delete marker
 	data     string // fileMeta.Data
 }
 
@@ -95,8 +102,9 @@ func OpenDisk(dir string) (*Disk, error) {
 }
 
 type bucketFile struct {
-	Region  string    `json:"region"`
-	Created time.Time `json:"created"`
+	Region     string    `json:"region"`
+	Created    time.Time `json:"created"`
+	Versioning string    `json:"versioning,omitempty"`
 }
 
 func (d *Disk) bucketDir(name string) string { return filepath.Join(d.root, "buckets", name) }
@@ -140,18 +148,26 @@ func (d *Disk) Bucket(ctx context.Context, name string) (Bucket, error) {
 }
 
 func (d *Disk) readBucket(name string) (Bucket, error) {
-	data, err := os.ReadFile(filepath.Join(d.bucketDir(name), "bucket.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return Bucket{}, fmt.Errorf("bucket %s: %w", name, ErrNoSuchBucket)
-	}
+	bf, err := d.readBucketFile(name)
 	if err != nil {
 		return Bucket{}, err
 	}
+	return Bucket{Name: name, Region: bf.Region, Created: bf.Created}, nil
+}
+
+func (d *Disk) readBucketFile(name string) (bucketFile, error) {
+	data, err := os.ReadFile(filepath.Join(d.bucketDir(name), "bucket.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return bucketFile{}, fmt.Errorf("bucket %s: %w", name, ErrNoSuchBucket)
+	}
+	if err != nil {
+		return bucketFile{}, err
+	}
 	var bf bucketFile
 	if err := json.Unmarshal(data, &bf); err != nil {
-		return Bucket{}, fmt.Errorf("bucket %s: %w", name, err)
+		return bucketFile{}, fmt.Errorf("bucket %s: %w", name, err)
 	}
-	return Bucket{Name: name, Region: bf.Region, Created: bf.Created}, nil
+	return bf, nil
 }
 
 // ListBuckets returns every bucket, sorted by name.
@@ -191,7 +207,7 @@ func (d *Disk) DeleteBucket(ctx context.Context, name string) error {
 	if err := b.loadLocked(d); err != nil {
 		return err
 	}
-	if len(b.keys) > 0 {
+	if len(b.vkeys) > 0 {
 		return fmt.Errorf("bucket %s: %w", name, ErrBucketNotEmpty)
 	}
 	trash, err := os.MkdirTemp(d.tmp, "deleted-")
@@ -221,14 +237,11 @@ func (d *Disk) bucketLocked(name string) (*bucket, error) {
 	if !ValidBucketName(name) {
 		return nil, fmt.Errorf("bucket %q: %w", name, ErrNoSuchBucket)
 	}
-	dir := d.bucketDir(name)
-	if _, err := os.Stat(filepath.Join(dir, "bucket.json")); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("bucket %s: %w", name, ErrNoSuchBucket)
-		}
+	bf, err := d.readBucketFile(name)
+	if err != nil {
 		return nil, err
 	}
-	b := &bucket{name: name, dir: dir}
+	b := &bucket{name: name, dir: d.bucketDir(name), state: bf.Versioning}
 	d.buckets[name] = b
 	return b, nil
 }
@@ -241,34 +254,52 @@ func (b *bucket) objectPath(key string) string {
 	return filepath.Join(b.dir, "obj", h[:2], h)
 }
 
-// loadLocked builds the index from the object files, once, and removes
-// the data directories no object refers to: those of objects replaced or
-// deleted before a crash, or of a CompleteUpload a crash interrupted.
+// loadLocked builds the index from the object and version files, once,
+// and removes the data directories no version refers to: those of
+// versions replaced or deleted before a crash, or of a CompleteUpload a
+// crash interrupted.
 func (b *bucket) loadLocked(d *Disk) error {
 	if b.loaded {
 		return nil
 	}
-	objs := map[string]*entry{}
+	b.vers = map[string][]*entry{}
+	b.keys, b.vkeys, b.lastSeq = nil, nil, 0
 	used := map[string]bool{}
+	add := func(m *fileMeta) {
+		e := entryOf(m)
+		b.vers[m.Key] = append(b.vers[m.Key], e)
+		b.lastSeq = max(b.lastSeq, e.seq)
+		if m.Data != "" {
+			used[m.Data] = true
+		}
+	}
 	err := filepath.WalkDir(filepath.Join(b.dir, "obj"), func(p string, de fs.DirEntry, err error) error {
 		if err != nil || de.IsDir() {
 			return err
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		m, err := readTrailer(f)
-		f.Close()
-		if err != nil || b.objectPath(m.Key) != p {
+		m, err := readFile(p)
+		if err != nil || m.VersionID != "" || b.objectPath(m.Key) != p {
 			return nil // not an object file; never served
 		}
-		objs[m.Key] = &entry{size: m.Size, etag: m.ETag, modified: m.Modified, data: m.Data}
-		if m.Data != "" {
-			used[m.Data] = true
-		}
+		add(&m)
 		return nil
 	})
+	if err == nil {
+		err = filepath.WalkDir(filepath.Join(b.dir, "ver"), func(p string, de fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && p == filepath.Join(b.dir, "ver") {
+				return fs.SkipAll // a bucket that never kept versions
+			}
+			if err != nil || de.IsDir() {
+				return err
+			}
+			m, err := readFile(p)
+			if err != nil || !validVersionID(m.VersionID) || b.versionPath(m.Key, m.VersionID) != p {
+				return nil
+			}
+			add(&m)
+			return nil
+		})
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
@@ -284,40 +315,98 @@ func (b *bucket) loadLocked(d *Disk) error {
 			}
 		}
 	}
-	b.keys = make([]string, 0, len(objs))
-	for k := range objs {
-		b.keys = append(b.keys, k)
+	for k, vs := range b.vers {
+		sortVersions(vs)
+		b.vkeys = append(b.vkeys, k)
+		if !vs[0].marker {
+			b.keys = append(b.keys, k)
+		}
 	}
 	slices.Sort(b.keys)
-	b.objs, b.loaded = objs, true
+	slices.Sort(b.vkeys)
+	b.loaded = true
 	return nil
 }
 
+// readFile reads the trailer of an object or version file.
+func readFile(p string) (fileMeta, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return fileMeta{}, err
+	}
+	defer f.Close()
+	return readTrailer(f)
+}
+
+func entryOf(m *fileMeta) *entry {
+	o := &m.Object
+	e := &entry{id: o.VersionID, seq: m.Seq, size: o.Size, etag: o.ETag, modified: o.Modified, marker: o.DeleteMarker, data: m.Data}
+	if e.id == "" {
+		e.id = NullVersion
+	} else {
+		e.seq = versionSeq(e.id)
+	}
+	return e
+}
+
+// sortVersions orders a key's versions latest first.
+func sortVersions(vs []*entry) {
+	slices.SortFunc(vs, func(a, b *entry) int {
+		if a.seq != b.seq {
+			if a.seq > b.seq {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(b.id, a.id)
+	})
+}
+
+// indexPutLocked adds a version that went into place to the index,
+// replacing the one with its id.
 func (b *bucket) indexPutLocked(m *fileMeta) {
 	if !b.loaded {
 		return
 	}
-	o := &m.Object
-	e := &entry{size: o.Size, etag: o.ETag, modified: o.Modified, data: m.Data}
-	if _, ok := b.objs[o.Key]; !ok {
-		i := sort.SearchStrings(b.keys, o.Key)
-		b.keys = slices.Insert(b.keys, i, o.Key)
-	}
-	b.objs[o.Key] = e
+	e := entryOf(m)
+	vs := slices.DeleteFunc(b.vers[m.Key], func(x *entry) bool { return x.id == e.id })
+	vs = append(vs, e)
+	sortVersions(vs)
+	b.vers[m.Key] = vs
+	b.lastSeq = max(b.lastSeq, e.seq)
+	b.reindexLocked(m.Key)
 }
 
-func (b *bucket) indexDeleteLocked(key string) {
+// indexDeleteLocked drops a version from the index.
+func (b *bucket) indexDeleteLocked(key, id string) {
 	if !b.loaded {
 		return
 	}
-	if _, ok := b.objs[key]; !ok {
-		return
+	b.vers[key] = slices.DeleteFunc(b.vers[key], func(x *entry) bool { return x.id == id })
+	b.reindexLocked(key)
+}
+
+// reindexLocked puts key in keys and vkeys, or takes it out, as its
+// versions say.
+func (b *bucket) reindexLocked(key string) {
+	vs := b.vers[key]
+	if len(vs) == 0 {
+		delete(b.vers, key)
 	}
-	delete(b.objs, key)
-	i := sort.SearchStrings(b.keys, key)
-	if i < len(b.keys) && b.keys[i] == key {
-		b.keys = slices.Delete(b.keys, i, i+1)
+	b.vkeys = setMember(b.vkeys, key, len(vs) > 0)
+	b.keys = setMember(b.keys, key, len(vs) > 0 && !vs[0].marker)
+}
+
+// setMember adds key to the sorted keys, or removes it.
+func setMember(keys []string, key string, in bool) []string {
+	i, found := slices.BinarySearch(keys, key)
+	switch {
+	case in && !found:
+		return slices.Insert(keys, i, key)
+	case !in && found:
+		return slices.Delete(keys, i, i+1)
 	}
+	return keys
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
@@ -389,12 +478,17 @@ func (d *Disk) Put(ctx context.Context, bucketName, key string, r io.Reader, o P
 		}
 	}
 	m := &fileMeta{Object: obj}
+	id, err := d.stamp(b, m)
+	if err != nil {
+		return Object{}, err
+	}
 	if err := finish(f, m); err != nil {
 		return Object{}, err
 	}
 	if _, err := d.install(b, f.Name(), m); err != nil {
 		return Object{}, err
 	}
+	obj.VersionID = id
 	return obj, nil
 }
 
@@ -414,6 +508,10 @@ type fileMeta struct {
 	// holds the trailer alone.
 	Data  string `json:"data,omitempty"`
 	Spans []span `json:"spans,omitempty"`
+	// Seq orders the null version in obj/ among the key's other versions,
+	// whose ids hold theirs; 0 for one written before the bucket had
+	// versioning on.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // span is one part of an object kept as parts: its file, part.<Part>,
@@ -447,15 +545,27 @@ func finish(f *os.File, m *fileMeta) error {
 // reader has it open.
 func (d *Disk) install(b *bucket, name string, m *fileMeta) (placed bool, err error) {
 	dst := b.objectPath(m.Key)
+	if m.VersionID != "" {
+		dst = b.versionPath(m.Key, m.VersionID)
+	}
 	b.mu.Lock()
 	if b.gone {
 		b.mu.Unlock()
 		return false, fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
 	}
-	old := b.dataLocked(m.Key, dst)
+	old := ""
+	if m.VersionID == "" {
+		old = b.dataLocked(m.Key, dst)
+	}
 	err = os.Rename(name, dst)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(filepath.Dir(dst), 0o700); err == nil {
+		if m.VersionID == "" {
+			err = os.MkdirAll(filepath.Dir(dst), 0o700)
+		} else {
+			key := filepath.Dir(dst)
+			err = mkdirDurable(filepath.Join(b.dir, "ver"), filepath.Dir(key), key)
+		}
+		if err == nil {
 			err = os.Rename(name, dst)
 		}
 	}
@@ -485,8 +595,10 @@ func (b *bucket) dataDir(id string) string { return filepath.Join(b.dir, "data",
 // file is p: "" when there is none or it holds its own bytes.
 func (b *bucket) dataLocked(key, p string) string {
 	if b.loaded {
-		if e := b.objs[key]; e != nil {
-			return e.data
+		for _, e := range b.vers[key] {
+			if e.id == NullVersion {
+				return e.data
+			}
 		}
 		return ""
 	}
@@ -764,20 +876,57 @@ func (r *partsReader) WriteRange(w io.Writer, off, n int64) (int64, error) {
 	return done, nil
 }
 
-// Open opens an object for reading.
+// Open opens an object's latest version for reading.
 func (d *Disk) Open(ctx context.Context, bucketName, key string) (Reader, error) {
+	return d.OpenVersion(ctx, bucketName, key, "")
+}
+
+// OpenVersion opens a version of an object for reading: the latest when
+// versionID is "". A version that is not there is ErrNoSuchVersion; a
+// delete marker is a *MarkerError.
+func (d *Disk) OpenVersion(ctx context.Context, bucketName, key, versionID string) (Reader, error) {
+	if versionID != "" {
+		if err := CheckVersionID(versionID); err != nil {
+			return nil, err
+		}
+	}
 	b, err := d.bucket(bucketName)
 	if err != nil {
+		return nil, err
+	}
+	if err := d.loadVersioned(b); err != nil {
 		return nil, err
 	}
 	// The read lock orders the pin after any replacement that released
 	// the parts this object file names.
 	b.mu.RLock()
-	f, err := os.Open(b.objectPath(key))
+	var p, report string
+	if b.state == "" {
+		p = b.objectPath(key) // no version but the null one: no index needed
+		if versionID != "" && versionID != NullVersion {
+			err = fs.ErrNotExist
+		}
+		if versionID == NullVersion {
+			report = NullVersion
+		}
+	} else {
+		var e *entry
+		e, err = b.findLocked(key, versionID)
+		if err == nil {
+			p, report = b.objectPath(key), e.id
+			if e.id != NullVersion {
+				p = b.versionPath(key, e.id)
+			}
+		}
+	}
+	var f *os.File
 	var m fileMeta
 	if err == nil {
+		f, err = os.Open(p)
+	}
+	if err == nil {
 		m, err = readTrailer(f)
-		if err == nil && m.Key != key {
+		if err == nil && (m.Key != key || m.DeleteMarker) {
 			err = errCorrupt
 		}
 		if err == nil && m.Data != "" {
@@ -785,18 +934,20 @@ func (d *Disk) Open(ctx context.Context, bucketName, key string) (Reader, error)
 		}
 	}
 	b.mu.RUnlock()
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("object %s: %w", key, ErrNoSuchKey)
-	}
 	if err != nil {
 		if f != nil {
 			f.Close()
 		}
-		if errors.Is(err, errCorrupt) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupt):
+			if versionID != "" {
+				return nil, fmt.Errorf("object %s: version %s: %w", key, versionID, ErrNoSuchVersion)
+			}
 			return nil, fmt.Errorf("object %s: %w", key, ErrNoSuchKey)
 		}
 		return nil, err
 	}
+	m.VersionID = report
 	if m.Data == "" {
 		return &diskReader{f: f, obj: m.Object}, nil
 	}
@@ -814,35 +965,11 @@ func (d *Disk) Stat(ctx context.Context, bucketName, key string) (Object, error)
 	return r.Object(), nil
 }
 
-// Delete removes an object. Removing one that does not exist is not an
-// error, as in S3.
+// Delete removes an object as DeleteVersion does without a version id.
+// Removing one that does not exist is not an error, as in S3.
 func (d *Disk) Delete(ctx context.Context, bucketName, key string) error {
-	b, err := d.bucket(bucketName)
-	if err != nil {
-		return err
-	}
-	p := b.objectPath(key)
-	b.mu.Lock()
-	if b.gone {
-		b.mu.Unlock()
-		return fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
-	}
-	old := b.dataLocked(key, p)
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		b.mu.Unlock()
-		return err
-	}
-	b.indexDeleteLocked(key)
-	b.mu.Unlock()
-	if old != "" {
-		// The parts go once the removal is durable, lest a crash bring
-		// back an object file without them.
-		if err := syncDir(filepath.Dir(p)); err != nil {
-			return err
-		}
-		d.release(b.dataDir(old))
-	}
-	return nil
+	_, err := d.DeleteVersion(ctx, bucketName, key, "")
+	return err
 }
 
 // List returns one page of a bucket's objects.
@@ -867,7 +994,7 @@ func (d *Disk) List(ctx context.Context, bucketName string, q ListQuery) (ListRe
 		return ListResult{}, fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
 	}
 	return listKeys(b.keys, func(k string) Object {
-		e := b.objs[k]
+		e := b.vers[k][0]
 		return Object{Key: k, Size: e.size, ETag: e.etag, Modified: e.modified}
 	}, q), nil
 }

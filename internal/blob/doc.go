@@ -20,4 +20,14 @@
 // file to part file. The parts of an object that is replaced or deleted
 // are removed once the last reader that opened it closes, and those a
 // crash left behind when the bucket is first listed after a start.
+//
+// A bucket whose versioning is on keeps every version of a key, delete
+// markers too, each a file of the same format: the "null" version, the
+// one a bucket without versioning or with versioning suspended writes, is
+// the object file above, so the objects of a bucket from before versioning
+// are its null versions; the others live in a directory per key, named by
+// their version ids. A version goes into place with one rename and away
+// with one removal. Version ids begin with a sequence number, which the
+// null version keeps in its trailer, and the index orders each key's
+// versions by it: the latest is the one reads without an id get.
 package blob

@@ -345,6 +345,10 @@ func (d *Disk) complete(b *bucket, work, key, id string, u *uploadFile, refs []P
 	m.Object = Object{Key: key, Size: size, ETag: hex.EncodeToString(sums.Sum(nil)) + "-" + strconv.Itoa(len(refs)),
 		Modified: d.now().UTC().Truncate(time.Millisecond), ContentType: u.Options.ContentType,
 		Headers: u.Options.Headers, Meta: u.Options.Meta, Parts: len(refs)}
+	vid, err := d.stamp(b, m)
+	if err != nil {
+		return Object{}, err
+	}
 	f, err := os.CreateTemp(d.tmp, "complete-")
 	if err != nil {
 		return Object{}, err
@@ -386,6 +390,7 @@ func (d *Disk) complete(b *bucket, work, key, id string, u *uploadFile, refs []P
 		}
 		return Object{}, err
 	}
+	m.Object.VersionID = vid
 	// Parts left out of the object, and the upload's description, go.
 	if ents, err := os.ReadDir(dir); err == nil {
 		for _, e := range ents {

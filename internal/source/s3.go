@@ -25,15 +25,27 @@ type Objects interface {
 	List(ctx context.Context, bucket string, q blob.ListQuery) (blob.ListResult, error)
 }
 
+// VersionedObjects are Objects that keep versions of objects, as
+// *blob.Disk does. Its errors wrap blob.ErrNoSuchVersion for a version
+// that is not there, blob.ErrInvalidVersion for an id that cannot be one,
+// and blob.ErrDeleteMarker for a delete marker.
+type VersionedObjects interface {
+	Objects
+	OpenVersion(ctx context.Context, bucket, key, versionID string) (blob.Reader, error)
+}
+
+var _ VersionedObjects = (*blob.Disk)(nil)
+
 // S3 is a source of type S3: a ZIP file (Location "bucket/path/to/src.zip"),
 // unpacked into the workspace, or a folder (Location "bucket/path/to/src/",
 // ending in a slash, or a bare bucket name), whose objects are copied into
 // it below their path in the folder.
 //
-// Version is CodeBuild's sourceVersion for S3, the object's version id.
-// The store keeps no versions: every object has the one S3 gives objects
-// of an unversioned bucket, "null", and any other version is refused, as
-// is a version for a folder.
+// Version is CodeBuild's sourceVersion for S3, the object's version id:
+// the ZIP file is read at that version when Objects are VersionedObjects.
+// Other Objects keep no versions: every object has the one S3 gives
+// objects of an unversioned bucket, "null", and any other version is
+// refused. A version for a folder is refused, as CodeBuild does.
 //
 // As in CodeBuild, CODEBUILD_SOURCE_REPO_URL is s3://bucket/key, and
 // CODEBUILD_SOURCE_VERSION the version, or when none was asked for the
@@ -67,8 +79,8 @@ func (s S3) Fetch(ctx context.Context, dir string) (build.SourceInfo, error) {
 	switch {
 	case folder && s.Version != "":
 		return info, s.clientError(info.Version, "Source version should be empty for S3 folder source location")
-	case s.Version != "" && s.Version != "null":
-		return info, s.clientError(info.Version, "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404 (this codeyard server's S3 store keeps no object versions)")
+	case s.Version != "" && s.Version != blob.NullVersion && !s.versioned():
+		return info, s.clientError(info.Version, "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404 (this source's object store keeps no object versions)")
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
@@ -86,10 +98,21 @@ func (s S3) Fetch(ctx context.Context, dir string) (build.SourceInfo, error) {
 		return info, s.clientError(info.Version, "NoSuchBucket: The specified bucket does not exist\n\tstatus code: 404")
 	case errors.Is(err, blob.ErrNoSuchKey):
 		return info, s.clientError(info.Version, "NoSuchKey: The specified key does not exist.\n\tstatus code: 404")
+	case errors.Is(err, blob.ErrNoSuchVersion), errors.Is(err, blob.ErrInvalidVersion):
+		// An id the store could not have made names no version either.
+		return info, s.clientError(info.Version, "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404")
+	case errors.Is(err, blob.ErrDeleteMarker):
+		return info, s.clientError(info.Version, "MethodNotAllowed: The specified method is not allowed against this resource.\n\tstatus code: 405")
 	case errors.As(err, &ce):
 		return info, s.clientError(info.Version, ce.Message)
 	}
 	return info, err
+}
+
+// versioned reports whether Objects read versions.
+func (s S3) versioned() bool {
+	_, ok := s.Objects.(VersionedObjects)
+	return ok
 }
 
 // clientError words a failure as CodeBuild does: "<what> for primary source
@@ -111,7 +134,13 @@ func badSource(format string, args ...any) error {
 // permission bits, directories, and symbolic links. root keeps every
 // entry, and every link, inside the workspace.
 func (s S3) unzip(ctx context.Context, root *os.Root, bucket, key string) error {
-	obj, err := s.Objects.Open(ctx, bucket, key)
+	var obj blob.Reader
+	var err error
+	if vo, ok := s.Objects.(VersionedObjects); ok && s.Version != "" {
+		obj, err = vo.OpenVersion(ctx, bucket, key, s.Version)
+	} else {
+		obj, err = s.Objects.Open(ctx, bucket, key)
+	}
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,8 @@ func TestS3Fetch(t *testing.T) {
 		{name: "key with dot-dot in a folder", location: "src/dir/", wantErr: "its key is no path below the folder"},
 		{name: "missing key", location: "src/nope.zip", wantErr: "NoSuchKey: The specified key does not exist.\n\tstatus code: 404 for primary source and source version arn:aws:s3:::src/nope.zip"},
 		{name: "missing bucket", location: "nobucket/a.zip", wantErr: "NoSuchBucket"},
-		{name: "other version", location: "src/ok.zip", version: "v2", wantErr: "NoSuchVersion"},
+		{name: "malformed version", location: "src/ok.zip", version: "v2", wantErr: "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404 for primary source and source version v2"},
+		{name: "other version", location: "src/ok.zip", version: "0000000000000001ffffffffffffffff", wantErr: "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404 for primary source"},
 		{name: "version of a folder", location: "src/tree/", version: "v2", wantErr: "Source version should be empty for S3 folder source location"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +116,80 @@ func TestS3Fetch(t *testing.T) {
 				if fi, err := os.Stat(filepath.Join(dir, "bin/run.sh")); err != nil || fi.Mode().Perm()&0o100 == 0 {
 					t.Errorf("bin/run.sh lost its executable bit: %v %v", fi, err)
 				}
+			}
+		})
+	}
+}
+
+// unversioned hides a store's versions, as the CLI's remote objects do.
+type unversioned struct{ source.Objects }
+
+func TestS3FetchVersion(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	store, err := blob.OpenDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CreateBucket(ctx, "src", "us-east-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetVersioning(ctx, "src", blob.VersioningEnabled); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, body := range []string{"old", "new"} {
+		o, err := store.Put(ctx, "src", "app.zip", bytes.NewReader(zipBytes(t, []zipEntry{{"v.txt", body, 0o644}})), blob.PutOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, o.VersionID)
+	}
+	marker, err := store.DeleteVersion(ctx, "src", "gone.zip", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, location, version string
+		objects                 source.Objects
+		want, wantErr           string
+	}{
+		{name: "older version", location: "src/app.zip", version: ids[0], want: "old"},
+		{name: "latest version", location: "src/app.zip", version: ids[1], want: "new"},
+		{name: "no version", location: "src/app.zip", want: "new"},
+		{name: "missing version", location: "src/app.zip", version: "0000000000000001ffffffffffffffff",
+			wantErr: "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404 for primary source and source version 0000000000000001ffffffffffffffff"},
+		{name: "delete marker", location: "src/gone.zip", version: marker.VersionID, wantErr: "MethodNotAllowed"},
+		{name: "deleted key", location: "src/gone.zip", wantErr: "NoSuchKey"},
+		{name: "store without versions", location: "src/app.zip", version: ids[0], objects: unversioned{store},
+			wantErr: "NoSuchVersion: The specified version does not exist.\n\tstatus code: 404 (this source's object store keeps no object versions)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			objs := tt.objects
+			if objs == nil {
+				objs = store
+			}
+			dir := t.TempDir()
+			info, err := source.S3{Objects: objs, Location: tt.location, Version: tt.version, Identifier: ""}.Fetch(ctx, dir)
+			if tt.wantErr != "" {
+				var ce *build.ContextError
+				if !errors.As(err, &ce) || ce.StatusCode != build.CodeClientError || !strings.Contains(ce.Message, tt.wantErr) {
+					t.Fatalf("Fetch error = %v, want a CLIENT_ERROR with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "v.txt")); string(got) != tt.want {
+				t.Errorf("v.txt = %q, want %q", got, tt.want)
+			}
+			wantVersion := tt.version
+			if wantVersion == "" {
+				wantVersion = "arn:aws:s3:::src/app.zip"
+			}
+			if info.Version != wantVersion || info.ResolvedVersion != "" {
+				t.Errorf("info = %+v, want version %s and no resolved version (CodeBuild has none for S3)", info, wantVersion)
 			}
 		})
 	}
