@@ -22,6 +22,7 @@ func TestScanSentinel(t *testing.T) {
 		{"\x1ecyabc:r:x\n\x1ecyabc:r:2\n", 2, 0, 11, 22, -1, 'r'},                   // a bad status is output
 		{"\x1ecyabc:r\n\x1ecyabc:k:0\n", 0, 0, 9, 20, -1, 'k'},                      // no colon: output
 		{"\x1ecyabc:" + string(bytes.Repeat([]byte("9"), 40)), 0, 0, -1, -1, -1, 0}, // too long to be one
+		{"\x1ecyabc:w-1:0\n\x1ecyabc:r:+1\n", 0, 0, -1, -1, -1, 0},                  // signs are output
 	} {
 		code, kind, sid, start, end, partial := ScanSentinel([]byte(c.data), prefix)
 		if code != c.code || kind != c.kind || sid != c.sid || start != c.start || end != c.end || partial != c.partial {
