@@ -22,7 +22,7 @@ import (
 // downloads the object into a temporary file, which Close removes.
 type s3Objects struct{ c *s3.Client }
 
-var _ source.Objects = s3Objects{}
+var _ source.VersionedObjects = s3Objects{}
 
 // newS3Objects makes the client from --endpoint-url (or AWS_ENDPOINT_URL)
 // and the AWS_* credentials, as the aws CLI takes them.
@@ -47,13 +47,29 @@ func s3Error(err error, bucket, key string) error {
 			return fmt.Errorf("bucket %s: %w", bucket, blob.ErrNoSuchBucket)
 		case "NoSuchKey", "NotFound":
 			return fmt.Errorf("object %s: %w", key, blob.ErrNoSuchKey)
+		case "NoSuchVersion":
+			return fmt.Errorf("object %s: %w", key, blob.ErrNoSuchVersion)
+		case "InvalidArgument":
+			return fmt.Errorf("object %s: %w", key, blob.ErrInvalidVersion)
+		case "MethodNotAllowed": // a GET of a delete marker's version
+			return fmt.Errorf("object %s: %w", key, blob.ErrDeleteMarker)
 		}
 	}
 	return err
 }
 
 func (o s3Objects) Open(ctx context.Context, bucket, key string) (blob.Reader, error) {
-	out, err := o.c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	return o.get(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+}
+
+// OpenVersion reads one version of an object of a versioned bucket.
+func (o s3Objects) OpenVersion(ctx context.Context, bucket, key, versionID string) (blob.Reader, error) {
+	return o.get(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), VersionId: aws.String(versionID)})
+}
+
+func (o s3Objects) get(ctx context.Context, in *s3.GetObjectInput) (blob.Reader, error) {
+	bucket, key := aws.ToString(in.Bucket), aws.ToString(in.Key)
+	out, err := o.c.GetObject(ctx, in)
 	if err != nil {
 		return nil, s3Error(err, bucket, key)
 	}

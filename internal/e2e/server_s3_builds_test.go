@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // createBuckets makes buckets in the server's S3 store.
@@ -417,5 +418,34 @@ func TestCLIBuildS3Source(t *testing.T) {
 	r = run("build", "--source", "s3://cli-src/missing.zip")
 	if r.code == 0 || !strings.Contains(r.stderr, "NoSuchKey") {
 		t.Errorf("codeyard build --source of a missing object: exit %d, stderr:\n%s\nwant a failure naming NoSuchKey", r.code, r.stderr)
+	}
+
+	// A versioned bucket: --source-version picks the older ZIP file.
+	createBuckets(t, s3c, "cli-ver")
+	if _, err := s3c.PutBucketVersioning(t.Context(), &s3.PutBucketVersioningInput{Bucket: aws.String("cli-ver"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, v := range []string{"one", "two"} {
+		out, err := s3c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("cli-ver"), Key: aws.String("app.zip"),
+			Body: bytes.NewReader(zipOf(t, map[string]string{"buildspec.yml": spec, "hello.txt": "hello " + v + "\n"}))})
+		if err != nil || aws.ToString(out.VersionId) == "" {
+			t.Fatalf("PutObject to a versioned bucket: %v, version %q", err, aws.ToString(out.VersionId))
+		}
+		ids = append(ids, aws.ToString(out.VersionId))
+	}
+	r = run("build", "--source", "s3://cli-ver/app.zip", "--source-version", ids[0])
+	if r.code != 0 || !strings.Contains(r.stdout, "version="+ids[0]+"\n") || !strings.Contains(r.stdout, "\nhello one\n") {
+		t.Errorf("codeyard build --source-version %s: exit %d\nstdout:\n%s\nstderr:\n%s", ids[0], r.code, r.stdout, r.stderr)
+	}
+	r = run("build", "--source", "s3://cli-ver/app.zip")
+	if r.code != 0 || !strings.Contains(r.stdout, "\nhello two\n") {
+		t.Errorf("codeyard build of the latest version: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	missing := strings.Repeat("0", 31) + "1"
+	r = run("build", "--source", "s3://cli-ver/app.zip", "--source-version", missing)
+	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, "NoSuchVersion") {
+		t.Errorf("codeyard build --source-version of a missing version: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 }
