@@ -43,8 +43,8 @@ type Disk struct {
 	buckets map[string]*bucket
 
 	pinMu  sync.Mutex
-	pins   map[string]int  // data directories in use, by path: open readers, completes in flight
-	doomed map[string]bool // pinned data directories to remove once unpinned
+	pins   map[string]int    // data directories in use, by path: open readers, completes in flight
+	doomed map[string]string // pinned data directories, by path when pinned, to remove (where they are now) once unpinned
 
 	// completeHook, when a test sets it, runs once a CompleteUpload has
 	// moved the parts to their data directory, just before the object file
@@ -89,7 +89,7 @@ const (
 // interrupted write left behind.
 func OpenDisk(dir string) (*Disk, error) {
 	d := &Disk{root: dir, tmp: filepath.Join(dir, "tmp"), now: time.Now, buckets: map[string]*bucket{},
-		pins: map[string]int{}, doomed: map[string]bool{}}
+		pins: map[string]int{}, doomed: map[string]string{}}
 	if err := os.RemoveAll(d.tmp); err != nil {
 		return nil, fmt.Errorf("clean %s: %w", d.tmp, err)
 	}
@@ -220,6 +220,7 @@ func (d *Disk) DeleteBucket(ctx context.Context, name string) error {
 	b.gone = true
 	delete(d.buckets, name)
 	syncDir(filepath.Dir(b.dir))
+	d.keepPinned(b.dir, filepath.Join(trash, "b"))
 	return os.RemoveAll(trash)
 }
 
@@ -278,8 +279,11 @@ func (b *bucket) loadLocked(d *Disk) error {
 			return err
 		}
 		m, err := readFile(p)
-		if err != nil || m.VersionID != "" || b.objectPath(m.Key) != p {
-			return nil // not an object file; never served
+		if skip, err := unreadable(err); skip || err != nil {
+			return err // skip: not an object file, never served; err: the load fails rather than lose parts
+		}
+		if m.VersionID != "" || b.objectPath(m.Key) != p {
+			return nil
 		}
 		add(&m)
 		return nil
@@ -293,7 +297,10 @@ func (b *bucket) loadLocked(d *Disk) error {
 				return err
 			}
 			m, err := readFile(p)
-			if err != nil || !validVersionID(m.VersionID) || b.versionPath(m.Key, m.VersionID) != p {
+			if skip, err := unreadable(err); skip || err != nil {
+				return err
+			}
+			if !validVersionID(m.VersionID) || b.versionPath(m.Key, m.VersionID) != p {
 				return nil
 			}
 			add(&m)
@@ -329,6 +336,20 @@ func (b *bucket) loadLocked(d *Disk) error {
 }
 
 // readFile reads the trailer of an object or version file.
+// unreadable sorts an error of readFile during the index load: a file
+// that is not an object file (or is gone) is skipped; any other error
+// (EIO, EMFILE...) must fail the load, which would otherwise take the
+// file's parts for unused and remove them.
+func unreadable(err error) (skip bool, _ error) {
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.Is(err, errCorrupt), errors.Is(err, fs.ErrNotExist):
+		return true, nil
+	}
+	return false, err
+}
+
 func readFile(p string) (fileMeta, error) {
 	f, err := os.Open(p)
 	if err != nil {
@@ -628,14 +649,15 @@ func (d *Disk) unpin(dir string) {
 	d.pinMu.Lock()
 	d.pins[dir]--
 	last := d.pins[dir] == 0
-	drop := last && d.doomed[dir]
+	drop := ""
 	if last {
+		drop = d.doomed[dir]
 		delete(d.pins, dir)
 		delete(d.doomed, dir)
 	}
 	d.pinMu.Unlock()
-	if drop {
-		os.RemoveAll(dir)
+	if drop != "" {
+		os.RemoveAll(drop)
 	}
 }
 
@@ -645,11 +667,32 @@ func (d *Disk) release(dir string) {
 	d.pinMu.Lock()
 	busy := d.pins[dir] > 0
 	if busy {
-		d.doomed[dir] = true
+		d.doomed[dir] = dir
 	}
 	d.pinMu.Unlock()
 	if !busy {
 		os.RemoveAll(dir)
+	}
+}
+
+// keepPinned saves the pinned data directories of a bucket being deleted,
+// whose directory was moved from dir to trash, from the trash's removal:
+// each goes to a directory of its own in tmp, which its last unpin
+// removes (and a restart, which empties tmp). Readers go on through the
+// directory they hold open.
+func (d *Disk) keepPinned(dir, trash string) {
+	d.pinMu.Lock()
+	defer d.pinMu.Unlock()
+	data := filepath.Join(dir, "data") + string(filepath.Separator)
+	for p := range d.pins {
+		rest, ok := strings.CutPrefix(p, data)
+		if !ok {
+			continue
+		}
+		moved := filepath.Join(d.tmp, "pinned-"+randomID())
+		if os.Rename(filepath.Join(trash, "data", rest), moved) == nil {
+			d.doomed[p] = moved
+		}
 	}
 }
 
@@ -764,7 +807,8 @@ func (r *diskReader) WriteRange(w io.Writer, off, n int64) (int64, error) {
 // Close, so the files outlive a replacement or deletion of the object.
 type partsReader struct {
 	d     *Disk
-	dir   string
+	dir   string   // the pinned data directory, by its path when opened
+	root  *os.Root // that directory
 	obj   Object
 	spans []span
 	ends  []int64 // ends[i] is the offset just past spans[i]
@@ -773,14 +817,21 @@ type partsReader struct {
 	done  bool // closed
 }
 
-func newPartsReader(d *Disk, dir string, m fileMeta) *partsReader {
-	r := &partsReader{d: d, dir: dir, obj: m.Object, spans: m.Spans, ends: make([]int64, len(m.Spans)), cur: -1}
+// newPartsReader reads the parts in dir, which the caller has pinned. It
+// holds the directory itself open, so a reader goes on reading whole
+// after a DeleteBucket moved the directory away (see keepPinned).
+func newPartsReader(d *Disk, dir string, m fileMeta) (*partsReader, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	r := &partsReader{d: d, dir: dir, root: root, obj: m.Object, spans: m.Spans, ends: make([]int64, len(m.Spans)), cur: -1}
 	var end int64
 	for i, s := range m.Spans {
 		end += s.Size
 		r.ends[i] = end
 	}
-	return r
+	return r, nil
 }
 
 func (r *partsReader) Object() Object { return r.obj }
@@ -794,6 +845,7 @@ func (r *partsReader) Close() error {
 	if r.f != nil {
 		err = r.f.Close()
 	}
+	r.root.Close()
 	r.d.unpin(r.dir)
 	return err
 }
@@ -817,7 +869,7 @@ func (r *partsReader) file(i int) (*os.File, error) {
 		r.f.Close()
 		r.f, r.cur = nil, -1
 	}
-	f, err := os.Open(filepath.Join(r.dir, "part."+strconv.Itoa(r.spans[i].Part)))
+	f, err := r.root.Open("part." + strconv.Itoa(r.spans[i].Part))
 	if err != nil {
 		return nil, err
 	}
@@ -894,12 +946,11 @@ func (d *Disk) OpenVersion(ctx context.Context, bucketName, key, versionID strin
 	if err != nil {
 		return nil, err
 	}
-	if err := d.loadVersioned(b); err != nil {
-		return nil, err
-	}
 	// The read lock orders the pin after any replacement that released
 	// the parts this object file names.
-	b.mu.RLock()
+	if err := d.rlockVersioned(b); err != nil {
+		return nil, err
+	}
 	var p, report string
 	if b.state == "" {
 		p = b.objectPath(key) // no version but the null one: no index needed
@@ -952,7 +1003,15 @@ func (d *Disk) OpenVersion(ctx context.Context, bucketName, key, versionID strin
 		return &diskReader{f: f, obj: m.Object}, nil
 	}
 	f.Close()
-	return newPartsReader(d, b.dataDir(m.Data), m), nil
+	r, err := newPartsReader(d, b.dataDir(m.Data), m)
+	if err != nil {
+		d.unpin(b.dataDir(m.Data))
+		if errors.Is(err, fs.ErrNotExist) { // deleted, and its bucket with it, since the lookup
+			return nil, fmt.Errorf("object %s: %w", key, ErrNoSuchKey)
+		}
+		return nil, err
+	}
+	return r, nil
 }
 
 // Stat returns an object's description.

@@ -448,3 +448,84 @@ func TestDiskCompleteFailsHalfway(t *testing.T) {
 		t.Errorf("after refused CompleteUploads, k changed")
 	}
 }
+
+// TestDeleteBucketUnderReader deletes a multipart object and then its
+// bucket while a reader is half-way: the reader still reads the object
+// whole, and its parts go when it closes.
+func TestDeleteBucketUnderReader(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := blob.OpenDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreateBucket(ctx, "bkt", "r"); err != nil {
+		t.Fatal(err)
+	}
+	want := complete(t, d, "k", map[int][]byte{1: pattern(1, blob.MinPartSize), 2: pattern(2, 1000)}, 1, 2)
+	r, err := d.Open(ctx, "bkt", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.ReadAt(make([]byte, 10), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Delete(ctx, "bkt", "k"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DeleteBucket(ctx, "bkt"); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(want))
+	if n, err := r.ReadAt(got, 0); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("reader after DeleteBucket: %d bytes, %v; want the object whole", n, err)
+	}
+	r.Close()
+	left, _ := os.ReadDir(filepath.Join(dir, "tmp"))
+	if len(left) != 0 {
+		t.Errorf("after the reader closed, tmp holds %d entries, want none", len(left))
+	}
+}
+
+// TestVersioningSwitchedOnUnderReaders switches versioning on while
+// readers open an existing object: none of them is told it is missing.
+func TestVersioningSwitchedOnUnderReaders(t *testing.T) {
+	ctx := context.Background()
+	d, err := blob.OpenDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		name := "bkt" + strconv.Itoa(i)
+		if err := d.CreateBucket(ctx, name, "r"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Put(ctx, name, "k", bytes.NewReader([]byte("x")), blob.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for range 4 {
+			wg.Go(func() {
+				for !stop.Load() {
+					r, err := d.Open(ctx, name, "k")
+					if err != nil {
+						errs <- err
+						return
+					}
+					r.Close()
+				}
+			})
+		}
+		if err := d.SetVersioning(ctx, name, blob.VersioningEnabled); err != nil {
+			t.Fatal(err)
+		}
+		stop.Store(true)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatalf("Open while versioning was switched on: %v", err)
+		}
+	}
+}

@@ -90,6 +90,21 @@ func (d *Disk) loadVersioned(b *bucket) error {
 	return b.loadLocked(d)
 }
 
+// rlockVersioned read-locks b with its index loaded if b keeps versions:
+// versioning may be switched on between a check and the lock.
+func (d *Disk) rlockVersioned(b *bucket) error {
+	for {
+		if err := d.loadVersioned(b); err != nil {
+			return err
+		}
+		b.mu.RLock()
+		if b.state == "" || b.loaded {
+			return nil
+		}
+		b.mu.RUnlock()
+	}
+}
+
 // findLocked returns a version of key, the latest when id is "", from the
 // loaded index: fs.ErrNotExist when there is none, a *MarkerError for a
 // delete marker.
@@ -224,15 +239,18 @@ func (d *Disk) DeleteVersion(ctx context.Context, bucketName, key, versionID str
 		return Object{}, err
 	}
 	b.indexDeleteLocked(key, id)
-	if id != NullVersion {
-		os.Remove(filepath.Dir(p)) // when it was the last; the next install makes it again
+	// The parts go once the removal is durable, lest a crash bring back
+	// a version file without them: the unlink is synced before its
+	// directory may go, and that directory's removal before the release.
+	synced := syncDir(filepath.Dir(p))
+	if id != NullVersion && synced == nil && os.Remove(filepath.Dir(p)) == nil {
+		// It was the key's last version; the next install makes it again.
+		synced = syncDir(filepath.Dir(filepath.Dir(p)))
 	}
 	b.mu.Unlock()
 	if data != "" {
-		// The parts go once the removal is durable, lest a crash bring
-		// back an object file without them.
-		if err := syncDir(filepath.Dir(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return Object{}, err
+		if synced != nil {
+			return Object{}, synced
 		}
 		d.release(b.dataDir(data))
 	}
