@@ -305,19 +305,18 @@ func (d *Disk) ListVersions(ctx context.Context, bucketName string, q VersionQue
 	if b.gone {
 		return VersionResult{}, fmt.Errorf("bucket %s: %w", b.name, ErrNoSuchBucket)
 	}
-	return listVersions(b.vkeys, func(k string) []Object {
+	return listVersions(b.vkeys, func(k string) (int, func(int) Object) {
 		vs := b.vers[k]
-		out := make([]Object, len(vs))
-		for i, e := range vs {
-			out[i] = Object{Key: k, Size: e.size, ETag: e.etag, Modified: e.modified, VersionID: e.id, DeleteMarker: e.marker, IsLatest: i == 0}
+		return len(vs), func(i int) Object {
+			e := vs[i]
+			return Object{Key: k, Size: e.size, ETag: e.etag, Modified: e.modified, VersionID: e.id, DeleteMarker: e.marker, IsLatest: i == 0}
 		}
-		return out
 	}, q)
 }
 
 // listVersions pages through sorted keys and their versions as
 // VersionQuery says.
-func listVersions(keys []string, versions func(string) []Object, q VersionQuery) (VersionResult, error) {
+func listVersions(keys []string, versions func(string) (int, func(int) Object), q VersionQuery) (VersionResult, error) {
 	max := q.Max
 	if max <= 0 {
 		max = 1000
@@ -360,20 +359,24 @@ func listVersions(keys []string, versions func(string) []Object, q VersionQuery)
 				continue
 			}
 		}
-		vs := versions(k)
+		// A key's versions are made one by one, as the page takes them:
+		// a key may have many more than a page.
+		count, at := versions(k)
+		from := 0
 		if k == q.KeyMarker {
-			from := len(vs) // a marker that is no version of the key skips it
-			for j, v := range vs {
-				if v.VersionID == q.VersionIDMarker {
+			from = count // a marker that is no version of the key skips it
+			for j := range count {
+				if at(j).VersionID == q.VersionIDMarker {
 					from = j + 1
+					break
 				}
 			}
-			vs = vs[from:]
 		}
-		for _, v := range vs {
+		for j := from; j < count; j++ {
 			if full() {
 				break
 			}
+			v := at(j)
 			res.Versions = append(res.Versions, v)
 			res.NextKeyMarker, res.NextVersionIDMarker, n = k, v.VersionID, n+1
 		}
