@@ -216,10 +216,18 @@ func (s *S3) getObject(q *s3Request) error {
 			e := s3Err(http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable", "PartNumberRequested", pn, "ActualPartCount", strconv.Itoa(max(o.Parts, 1)))
 			return e
 		}
-		if o.Parts > 1 {
-			// The Reader does not show where the parts begin: they are
-			// served as one.
+		if o.Parts > 0 {
 			h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(o.Parts))
+		}
+		// A part of a multipart object is served as a range of it, as S3
+		// does; an object stored before parts were kept is served whole.
+		if pr, ok := rd.(blob.PartRanger); ok && o.Parts > 0 {
+			if a, k, ok := pr.PartRange(num); ok {
+				start, n, status = a, k, http.StatusPartialContent
+				if k > 0 { // (only a last part may be empty)
+					h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+k-1, o.Size))
+				}
+			}
 		}
 	} else if rng := q.r.Header.Get("Range"); rng != "" {
 		a, k, ok, err := parseRange(rng, o.Size)

@@ -767,6 +767,14 @@ type Reader interface {
 	WriteRange(w io.Writer, off, n int64) (int64, error)
 }
 
+// PartRanger is implemented by the Reader of an object a multipart upload
+// made, whose parts are kept as they were uploaded: part n, from 1 to
+// Object().Parts in the order of the upload's Complete, is the object's
+// bytes [off, off+size).
+type PartRanger interface {
+	PartRange(n int) (off, size int64, ok bool)
+}
+
 // diskReader reads an object file that holds its own bytes.
 type diskReader struct {
 	f   *os.File
@@ -835,6 +843,14 @@ func newPartsReader(d *Disk, dir string, m fileMeta) (*partsReader, error) {
 }
 
 func (r *partsReader) Object() Object { return r.obj }
+
+func (r *partsReader) PartRange(n int) (off, size int64, ok bool) {
+	if n < 1 || n > len(r.spans) {
+		return 0, 0, false
+	}
+	size = r.spans[n-1].Size
+	return r.ends[n-1] - size, size, true
+}
 
 func (r *partsReader) Close() error {
 	if r.done {
