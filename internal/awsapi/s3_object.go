@@ -216,13 +216,12 @@ func (s *S3) getObject(q *s3Request) error {
 			e := s3Err(http.StatusRequestedRangeNotSatisfiable, "InvalidPartNumber", "The requested partnumber is not satisfiable", "PartNumberRequested", pn, "ActualPartCount", strconv.Itoa(max(o.Parts, 1)))
 			return e
 		}
-		if o.Parts > 0 {
-			h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(o.Parts))
-		}
 		// A part of a multipart object is served as a range of it, as S3
-		// does; an object stored before parts were kept is served whole.
+		// does. An object stored before parts were kept is served whole,
+		// without a parts count, so that a client reads it once.
 		if pr, ok := rd.(blob.PartRanger); ok && o.Parts > 0 {
 			if a, k, ok := pr.PartRange(num); ok {
+				h.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(o.Parts))
 				start, n, status = a, k, http.StatusPartialContent
 				if k > 0 { // (only a last part may be empty)
 					h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, a+k-1, o.Size))
