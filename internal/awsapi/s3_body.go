@@ -127,6 +127,27 @@ func (p *payload) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// xmlBody reads the small XML body of a bucket or multipart request whole
+// and verifies it, with its Content-MD5 when it carries one.
+func (q *s3Request) xmlBody() ([]byte, error) {
+	wantMD5, err := contentMD5(q.r.Header)
+	if err != nil {
+		return nil, err
+	}
+	p, err := q.body(maxXMLBody)
+	if err != nil {
+		return nil, err
+	}
+	data, err := p.readAll(maxXMLBody)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.check(wantMD5)(&blob.Object{}, md5Sum(data)); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // readAll reads a small body whole and verifies it.
 func (p *payload) readAll(limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(p, limit+1))

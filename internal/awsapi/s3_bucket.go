@@ -23,11 +23,7 @@ func (s *S3) createBucket(q *s3Request) error {
 	if !blob.ValidBucketName(q.bucket) {
 		return s3Err(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.", "BucketName", q.bucket)
 	}
-	p, err := q.body(maxXMLBody)
-	if err != nil {
-		return err
-	}
-	data, err := p.readAll(maxXMLBody)
+	data, err := q.xmlBody()
 	if err != nil {
 		return err
 	}
@@ -272,19 +268,8 @@ type deleteError struct {
 }
 
 func (s *S3) deleteObjects(q *s3Request) error {
-	wantMD5, err := contentMD5(q.r.Header)
+	data, err := q.xmlBody()
 	if err != nil {
-		return err
-	}
-	p, err := q.body(maxXMLBody)
-	if err != nil {
-		return err
-	}
-	data, err := p.readAll(maxXMLBody)
-	if err != nil {
-		return err
-	}
-	if err := p.check(wantMD5)(&blob.Object{}, md5Sum(data)); err != nil {
 		return err
 	}
 	var req deleteRequest

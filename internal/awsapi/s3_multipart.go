@@ -140,11 +140,7 @@ type completeResult struct {
 }
 
 func (s *S3) completeUpload(q *s3Request) error {
-	p, err := q.body(maxXMLBody)
-	if err != nil {
-		return err
-	}
-	data, err := p.readAll(maxXMLBody)
+	data, err := q.xmlBody()
 	if err != nil {
 		return err
 	}

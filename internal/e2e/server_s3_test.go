@@ -498,14 +498,11 @@ func urlDecode(t *testing.T, s string) string {
 	return d
 }
 
-// TestServerS3CLI drives the S3 API with the aws CLI's s3 and s3api
-// commands: mb, cp (a multipart upload and download), sync, ls, rm, rb,
-// and s3api's metadata, ranges, conditionals and errors.
-func TestServerS3CLI(t *testing.T) {
-	t.Parallel()
-	srv := startServer(t)
-	dir := t.TempDir()
-	run := func(args ...string) string {
+// awsRunners returns run, which runs the aws CLI against srv and fails the
+// test if the command fails, and fail, which fails it if it succeeds;
+// both return the command's output.
+func awsRunners(t *testing.T, srv *server) (run, fail func(args ...string) string) {
+	run = func(args ...string) string {
 		t.Helper()
 		out, err := awsCLI(t, srv, args...)
 		if err != nil {
@@ -513,7 +510,7 @@ func TestServerS3CLI(t *testing.T) {
 		}
 		return out
 	}
-	fail := func(args ...string) string {
+	fail = func(args ...string) string {
 		t.Helper()
 		out, err := awsCLI(t, srv, args...)
 		if err == nil {
@@ -521,6 +518,17 @@ func TestServerS3CLI(t *testing.T) {
 		}
 		return out
 	}
+	return run, fail
+}
+
+// TestServerS3CLI drives the S3 API with the aws CLI's s3 and s3api
+// commands: mb, cp (a multipart upload and download), sync, ls, rm, rb,
+// and s3api's metadata, ranges, conditionals and errors.
+func TestServerS3CLI(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t)
+	dir := t.TempDir()
+	run, fail := awsRunners(t, srv)
 	run("s3", "mb", "s3://cli-bucket")
 	if out := fail("s3", "mb", "s3://cli-bucket"); !strings.Contains(out, "BucketAlreadyOwnedByYou") {
 		t.Errorf("second mb: %s", out)

@@ -20,22 +20,7 @@ func TestServerS3Versions(t *testing.T) {
 	t.Parallel()
 	srv := startServer(t)
 	dir := t.TempDir()
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := awsCLI(t, srv, args...)
-		if err != nil {
-			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-	fail := func(args ...string) string {
-		t.Helper()
-		out, err := awsCLI(t, srv, args...)
-		if err == nil {
-			t.Fatalf("aws %s succeeded, want an error:\n%s", strings.Join(args, " "), out)
-		}
-		return out
-	}
+	run, fail := awsRunners(t, srv)
 	jsonOf := func(out string, v any) {
 		t.Helper()
 		if err := json.Unmarshal([]byte(out), v); err != nil {
